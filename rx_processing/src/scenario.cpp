@@ -1,0 +1,57 @@
+#include "moema/rx/scenario.hpp"
+
+#include "moema/rx/metrics.hpp"
+
+namespace moema::rx {
+
+SimulatedSlots simulate(const ScenarioConfig& config) {
+  PrecoderConfig pc = config.precoders;
+  pc.seed = config.seed;
+  SimulatedSlots sim{PrecoderSet(pc), {}, {}, {}};
+  const int n = pc.devices;
+  SimoChannel channel(config.channel, n, pc.codeword_length, config.seed + 1);
+  std::mt19937_64 rng(config.seed + 2);
+  for (int t = 0; t < config.slots; ++t) {
+    std::vector<Vector> codewords;
+    std::vector<SignAnchor> anchors;
+    for (int dev = 0; dev < n; ++dev) {
+      codewords.push_back(sim.precoders.precode(dev, random_unit_vector(pc.feature_dim, rng)));
+      anchors.push_back(make_sign_anchor(codewords.back()));
+    }
+    sim.received.push_back(stack_real(channel.transmit(codewords)));
+    sim.codewords.push_back(std::move(codewords));
+    sim.anchors.push_back(std::move(anchors));
+  }
+  return sim;
+}
+
+double mean_data_similarity(const SimulatedSlots& sim, const std::vector<Matrix>& bases, Decoder decoder) {
+  const CodewordDecoder dec(bases, decoder);
+  double sum = 0.0;
+  int count = 0;
+  for (std::size_t t = 0; t < sim.received.size(); ++t) {
+    const std::vector<Vector> estimates = dec.decode(sim.received[t], sim.anchors[t]);
+    for (std::size_t n = 0; n < estimates.size(); ++n, ++count) sum += cosine_similarity(sim.codewords[t][n], estimates[n]);
+  }
+  return sum / count;
+}
+
+ScenarioReport evaluate_blind(const SimulatedSlots& sim, RecoveryMethod method, Decoder decoder) {
+  RecoveryConfig rc;
+  rc.devices = sim.precoders.devices();
+  rc.feature_dim = sim.precoders.feature_dim();
+  rc.method = method;
+  rc.signatures = sim.precoders.signatures();
+  const SubspaceEstimate est = recover_subspaces(sim.received, rc);
+  ScenarioReport report;
+  for (int n = 0; n < rc.devices; ++n)
+    report.subspace_similarity.push_back(subspace_similarity(sim.precoders.basis(n), est.bases[n]));
+  report.data_similarity = mean_data_similarity(sim, est.bases, decoder);
+  report.data_similarity_oracle = mean_data_similarity(sim, sim.precoders.bases(), decoder);
+  report.rank = est.rank();
+  report.overlap = est.overlap;
+  report.noise_variance = est.noise_variance;
+  return report;
+}
+
+}  // namespace moema::rx
