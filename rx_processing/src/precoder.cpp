@@ -18,9 +18,9 @@ void validate(const PrecoderConfig& c) {
   if (c.feature_dim > c.codeword_length)
     fail("feature_dim " + std::to_string(c.feature_dim) + " exceeds codeword_length " +
          std::to_string(c.codeword_length));
-  // Independently drawn private parts need room only in V's complement; devices
-  // beyond what fits share directions by chance, which is allowed (known-subspace
-  // decoding studies exactly that regime).
+  if (c.candidates < 1) fail("candidates must be >= 1, got " + std::to_string(c.candidates));
+  // More devices than fit in R^M is allowed: their subspaces then share
+  // directions by chance, the regime known-subspace decoding studies.
 }
 
 }  // namespace
@@ -32,14 +32,26 @@ int signal_space_dimension(int devices, int feature_dim, int overlap) {
 PrecoderSet::PrecoderSet(const PrecoderConfig& config) {
   validate(config);
   std::mt19937_64 rng(config.seed);
-  const int m = config.codeword_length, d = config.feature_dim, gamma = config.overlap;
+  const int m = config.codeword_length, d = config.feature_dim, gamma = config.overlap, n = config.devices;
   const Matrix frame = random_orthonormal(m, m, rng);
   shared_ = frame.leftCols(gamma);
   const Matrix complement = frame.rightCols(m - gamma);  // orthonormal basis of V's complement
-  for (int n = 0; n < config.devices; ++n) {
+  const bool fits = n * (d - gamma) <= m - gamma;
+  const int draws = fits ? std::max(1, config.candidates) : 1;
+  std::vector<Matrix> privates;
+  for (int draw = 0; draw < draws; ++draw) {
+    Matrix stacked(m, n * (d - gamma));
+    for (int dev = 0; dev < n; ++dev)
+      stacked.middleCols(dev * (d - gamma), d - gamma) = complement * random_orthonormal(m - gamma, d - gamma, rng);
+    const double sigma_min = fits ? Eigen::JacobiSVD<Matrix>(stacked).singularValues().minCoeff() : 0.0;
+    if (draw == 0 || sigma_min > conditioning_) {
+      conditioning_ = sigma_min;
+      privates.assign(1, stacked);
+    }
+  }
+  for (int dev = 0; dev < n; ++dev) {
     Matrix basis(m, d);
-    basis.leftCols(d - gamma) = complement * random_orthonormal(m - gamma, d - gamma, rng);
-    basis.rightCols(gamma) = shared_;
+    basis << privates.front().middleCols(dev * (d - gamma), d - gamma), shared_;
     bases_.push_back(std::move(basis));
   }
 }
