@@ -23,7 +23,7 @@ void validate(const std::vector<Matrix>& slots, const RecoveryConfig& config) {
     fail("too few slots: got " + to_string(slots.size()) + ", need at least " + to_string(minimum_slots(n, d)) +
          " for " + to_string(n) + " devices of dimension " + to_string(d));
   const Eigen::Index rows = slots.front().rows(), cols = slots.front().cols();
-  if (cols < n * 1 + 1 || cols < d)
+  if (cols <= n || cols < d)
     fail("slots have M = " + to_string(cols) + " columns; need more than the " + to_string(n) +
          " devices and at least D = " + to_string(d));
   if (rows <= n) fail("slots have " + to_string(rows) + " rows; need more than the " + to_string(n) + " devices");
@@ -209,13 +209,13 @@ std::vector<Matrix> device_subspaces_by_jbd(const std::vector<Matrix>& slots, co
   const Eigen::Index r = signal_space.cols();
   const int private_dim = d - static_cast<int>(shared_coords.cols());
   const Matrix private_coords = orthogonal_complement_within(Matrix::Identity(r, r), shared_coords);
+  if (n == 1) return {Matrix::Identity(r, r)};
   std::vector<Matrix> grams;  // per slot, in U coordinates, noise floor removed
   for (const Matrix& y : slots) {
     const Matrix x = y * signal_space;
     grams.push_back(x.transpose() * x - static_cast<double>(y.rows()) * noise_variance * Matrix::Identity(r, r));
   }
   std::vector<Matrix> subspaces;
-  if (n == 1) return {Matrix::Identity(r, r)};
   std::vector<Matrix> private_grams;
   for (const Matrix& g : grams) private_grams.push_back(private_coords.transpose() * g * private_coords);
   for (const Matrix& c : joint_block_diagonalize(private_grams, n, private_dim)) {
@@ -263,8 +263,15 @@ SubspaceEstimate recover_subspaces(const std::vector<Matrix>& slots, const Recov
   est.noise_variance = noise_variance_from_tails(spectra.singular_values, n, static_cast<int>(rows),
                                                  static_cast<int>(slots.front().cols()));
   const SymmetricEigen energy = eigen_descending(spectra.energy);
+  // The stack of all slots is a tall (2K T) x M matrix whose noise singular
+  // values sit tightly at the Marchenko-Pastur edge, and the noise variance is
+  // estimated from T (2K - N)(M - N) entries; a 5% margin covers both, where
+  // the per-slot default would hide directions weaker than ~0.7 noise floors
+  // however many slots arrive.
+  const double stacked_margin = 1.05;
   const int rank = detect_rank(energy.values.cwiseMax(0.0).cwiseSqrt(), std::sqrt(est.noise_variance),
-                               static_cast<double>(rows) * slots.size(), static_cast<double>(spectra.energy.rows()));
+                               static_cast<double>(rows) * slots.size(), static_cast<double>(spectra.energy.rows()),
+                               stacked_margin);
   est.signal_space = energy.vectors.leftCols(rank);
   est.overlap = overlap_from_rank(rank, n, d);
 

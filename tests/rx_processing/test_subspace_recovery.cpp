@@ -82,6 +82,19 @@ TEST(BlindRecovery, ThreeDevicesAtTenDecibels) {
   for (int n = 0; n < 3; ++n) EXPECT_GE(subspace_similarity(sim.precoders.basis(n), est.bases[n]), 0.99);
 }
 
+TEST(BlindRecovery, FiveDevicesFillSixteenDimensions) {
+  // N = floor(M/D) devices with no overlap: the signal space fills 15 of 16
+  // dimensions, and the weakest direction must still be detected in noise.
+  ScenarioConfig sc;
+  sc.precoders.devices = 5;
+  sc.precoders.codeword_length = 16;
+  sc.channel.snr_db = 10.0;
+  const SimulatedSlots sim = simulate(sc);
+  const SubspaceEstimate est = recover_subspaces(sim.received, config_for(sim));
+  EXPECT_EQ(est.rank(), 15);
+  for (int n = 0; n < 5; ++n) EXPECT_GE(subspace_similarity(sim.precoders.basis(n), est.bases[n]), 0.99) << n;
+}
+
 TEST(BlindRecovery, RayleighFadingWithUnequalPathGains) {
   ScenarioConfig sc;
   sc.channel.fading = Fading::Rayleigh;
