@@ -206,14 +206,8 @@ Row blind_row(ScenarioConfig sc, RecoveryMethod method, const TableOptions& t) {
   for (int s = 0; s < t.seeds; ++s) {
     sc.seed = t.seed + s;
     const SimulatedSlots sim = simulate(sc);
-    RecoveryConfig rc;
-    rc.devices = sc.precoders.devices;
-    rc.feature_dim = sc.precoders.feature_dim;
-    rc.method = method;
-    rc.signatures = sim.precoders.signatures();
-    const SubspaceEstimate est = recover_subspaces(sim.received, rc);
-    for (int n = 0; n < rc.devices; ++n)
-      row.min_subspace = std::min(row.min_subspace, subspace_similarity(sim.precoders.basis(n), est.bases[n]));
+    const SubspaceEstimate est = recover_subspaces(sim.received, recovery_config(sim, method));
+    for (double s : subspace_similarities(sim, est)) row.min_subspace = std::min(row.min_subspace, s);
     row.data_projection += mean_data_similarity(sim, est.bases, Decoder::Projection) / t.seeds;
     row.data_intersection += mean_data_similarity(sim, est.bases, Decoder::Intersection) / t.seeds;
     row.oracle_projection += mean_data_similarity(sim, sim.precoders.bases(), Decoder::Projection) / t.seeds;

@@ -23,9 +23,7 @@ SimulatedSlots make_slots(int devices, int overlap, int slots) {
 void BM_Recovery(benchmark::State& state) {
   const auto method = static_cast<RecoveryMethod>(state.range(0));
   const SimulatedSlots sim = make_slots(2, static_cast<int>(state.range(1)), 500);
-  RecoveryConfig rc;
-  rc.method = method;
-  rc.signatures = sim.precoders.signatures();
+  const RecoveryConfig rc = recovery_config(sim, method);
   for (auto _ : state) benchmark::DoNotOptimize(recover_subspaces(sim.received, rc));
   state.SetLabel(to_string(method) + " T=500 overlap=" + std::to_string(state.range(1)));
 }

@@ -38,7 +38,7 @@ PrecoderSet::PrecoderSet(const PrecoderConfig& config) {
   const Matrix complement = frame.rightCols(m - gamma);  // orthonormal basis of V's complement
   const bool fits = n * (d - gamma) <= m - gamma;
   const int draws = fits ? std::max(1, config.candidates) : 1;
-  std::vector<Matrix> privates;
+  Matrix best_privates;
   for (int draw = 0; draw < draws; ++draw) {
     Matrix stacked(m, n * (d - gamma));
     for (int dev = 0; dev < n; ++dev)
@@ -46,12 +46,12 @@ PrecoderSet::PrecoderSet(const PrecoderConfig& config) {
     const double sigma_min = fits ? Eigen::JacobiSVD<Matrix>(stacked).singularValues().minCoeff() : 0.0;
     if (draw == 0 || sigma_min > conditioning_) {
       conditioning_ = sigma_min;
-      privates.assign(1, stacked);
+      best_privates = std::move(stacked);
     }
   }
   for (int dev = 0; dev < n; ++dev) {
     Matrix basis(m, d);
-    basis << privates.front().middleCols(dev * (d - gamma), d - gamma), shared_;
+    basis << best_privates.middleCols(dev * (d - gamma), d - gamma), shared_;
     bases_.push_back(std::move(basis));
   }
 }

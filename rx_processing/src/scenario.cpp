@@ -36,16 +36,26 @@ double mean_data_similarity(const SimulatedSlots& sim, const std::vector<Matrix>
   return sum / count;
 }
 
-ScenarioReport evaluate_blind(const SimulatedSlots& sim, RecoveryMethod method, Decoder decoder) {
+RecoveryConfig recovery_config(const SimulatedSlots& sim, RecoveryMethod method) {
   RecoveryConfig rc;
   rc.devices = sim.precoders.devices();
   rc.feature_dim = sim.precoders.feature_dim();
   rc.method = method;
   rc.signatures = sim.precoders.signatures();
-  const SubspaceEstimate est = recover_subspaces(sim.received, rc);
+  return rc;
+}
+
+std::vector<double> subspace_similarities(const SimulatedSlots& sim, const SubspaceEstimate& estimate) {
+  std::vector<double> out;
+  for (int n = 0; n < sim.precoders.devices(); ++n)
+    out.push_back(subspace_similarity(sim.precoders.basis(n), estimate.bases.at(n)));
+  return out;
+}
+
+ScenarioReport evaluate_blind(const SimulatedSlots& sim, RecoveryMethod method, Decoder decoder) {
+  const SubspaceEstimate est = recover_subspaces(sim.received, recovery_config(sim, method));
   ScenarioReport report;
-  for (int n = 0; n < rc.devices; ++n)
-    report.subspace_similarity.push_back(subspace_similarity(sim.precoders.basis(n), est.bases[n]));
+  report.subspace_similarity = subspace_similarities(sim, est);
   report.data_similarity = mean_data_similarity(sim, est.bases, decoder);
   report.data_similarity_oracle = mean_data_similarity(sim, sim.precoders.bases(), decoder);
   report.rank = est.rank();

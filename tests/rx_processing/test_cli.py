@@ -68,7 +68,7 @@ class RecoverFromFile(unittest.TestCase):
         for a in truth["bases"]:
             self.assertGreaterEqual(max(subspace_similarity(a, b) for b in out["bases"]), 0.99)
         # Codewords are unit-norm and, up to the sign no anchor can fix, the transmitted ones.
-        w, w_hat = truth["codewords"][0][0], None
+        w = truth["codewords"][0][0]
         best = max(abs(sum(x * y for x, y in zip(w, est))) for est in out["codewords"][0])
         self.assertGreater(best, 0.98)
 

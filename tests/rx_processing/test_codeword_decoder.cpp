@@ -68,7 +68,10 @@ TEST(CodewordDecoder, IndependentOfTheUnknownChannel) {
 
 TEST(CodewordDecoder, ManyDevicesUpToTheGeometricLimit) {
   // Known subspaces, no noise: the intersection is unique while N <= M - D + 1 = 8.
-  for (int n : {4, 8}) EXPECT_NEAR(mean_data_similarity(scenario(n, 0, kNoNoise, 50), scenario(n, 0, kNoNoise, 50).precoders.bases(), Decoder::Intersection), 1.0, 1e-6) << n;
+  for (int n : {4, 8}) {
+    const SimulatedSlots sim = scenario(n, 0, kNoNoise, 50);
+    EXPECT_NEAR(mean_data_similarity(sim, sim.precoders.bases(), Decoder::Intersection), 1.0, 1e-6) << n;
+  }
   const SimulatedSlots nine = scenario(9, 0, kNoNoise, 50);
   EXPECT_LT(mean_data_similarity(nine, nine.precoders.bases(), Decoder::Intersection), 0.9);
 }

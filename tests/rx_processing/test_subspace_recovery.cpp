@@ -22,12 +22,7 @@ SimulatedSlots scenario(int devices, int overlap, double snr_db, int slots = 500
 }
 
 RecoveryConfig config_for(const SimulatedSlots& sim, RecoveryMethod method = RecoveryMethod::Jbd) {
-  RecoveryConfig rc;
-  rc.devices = sim.precoders.devices();
-  rc.feature_dim = sim.precoders.feature_dim();
-  rc.method = method;
-  rc.signatures = sim.precoders.signatures();
-  return rc;
+  return recovery_config(sim, method);
 }
 
 std::string what_of(const std::vector<Matrix>& slots, const RecoveryConfig& rc) {
@@ -48,6 +43,7 @@ struct Case {
   int overlap;
   double snr_db;
 };
+void PrintTo(const Case& c, std::ostream* os) { *os << "overlap " << c.overlap << ", SNR " << c.snr_db << " dB"; }
 class BlindRecovery : public testing::TestWithParam<Case> {};
 
 TEST_P(BlindRecovery, FindsEachDeviceSubspaceAndTheOverlap) {

@@ -32,8 +32,8 @@ int signal_space_dimension(int devices, int feature_dim, int overlap);
 // around 0.02 in the worst of 200 draws), and a direction that carries no
 // energy cannot be detected in noise; so the AP, which assigns precoders,
 // keeps of `candidates` draws the one whose stacked private bases have the
-// largest smallest singular value (conditioning()). Column 0 of A_n, the first private direction, is device n's
-// signature (the paper's footnote 1): the AP knows it from registration and uses
+// largest smallest singular value (conditioning()). Column 0 of A_n, the
+// first private direction, is device n's signature (the paper's footnote 1): the AP knows it from registration and uses
 // it to tell which blindly estimated subspace belongs to which device.
 class PrecoderSet {
  public:

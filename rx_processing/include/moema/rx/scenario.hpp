@@ -31,6 +31,13 @@ struct SimulatedSlots {
 // ArcFace embeddings, which are unit-norm too).
 SimulatedSlots simulate(const ScenarioConfig& config);
 
+// Recovery settings for a simulation: its N and D, and the devices'
+// registered signatures so estimates come back in device order.
+RecoveryConfig recovery_config(const SimulatedSlots& sim, RecoveryMethod method);
+
+// Eq. (6) per device between the true and the estimated subspaces.
+std::vector<double> subspace_similarities(const SimulatedSlots& sim, const SubspaceEstimate& estimate);
+
 // Mean cosine similarity (paper eq. 7) over slots and devices of the decoder's
 // reconstructions with the given subspaces against the transmitted codewords.
 double mean_data_similarity(const SimulatedSlots& sim, const std::vector<Matrix>& bases, Decoder decoder);
