@@ -2,20 +2,25 @@
 
 #include "moema/rx/metrics.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace moema::rx {
 
-SimulatedSlots simulate(const ScenarioConfig& config) {
+SimulatedSlots transmit_features(const ScenarioConfig& config, const std::vector<std::vector<Vector>>& features) {
   PrecoderConfig pc = config.precoders;
   pc.seed = config.seed;
   SimulatedSlots sim{PrecoderSet(pc), {}, {}, {}};
   const int n = pc.devices;
-  SimoChannel channel(config.channel, n, pc.codeword_length, config.seed + 1);
-  std::mt19937_64 rng(config.seed + 2);
-  for (int t = 0; t < config.slots; ++t) {
+  SimoChannel channel(config.channel, n, pc.codeword_length, config.seed + 1 + 0x9E3779B97F4A7C15ULL * config.channel_stream);
+  for (std::size_t t = 0; t < features.size(); ++t) {
+    if (static_cast<int>(features[t].size()) != n)
+      throw std::invalid_argument("transmit_features: slot " + std::to_string(t) + " has " +
+                                  std::to_string(features[t].size()) + " features for " + std::to_string(n) + " devices");
     std::vector<Vector> codewords;
     std::vector<SignAnchor> anchors;
     for (int dev = 0; dev < n; ++dev) {
-      codewords.push_back(sim.precoders.precode(dev, random_unit_vector(pc.feature_dim, rng)));
+      codewords.push_back(sim.precoders.precode(dev, features[t][dev]));
       anchors.push_back(make_sign_anchor(codewords.back()));
     }
     sim.received.push_back(stack_real(channel.transmit(codewords)));
@@ -23,6 +28,15 @@ SimulatedSlots simulate(const ScenarioConfig& config) {
     sim.anchors.push_back(std::move(anchors));
   }
   return sim;
+}
+
+SimulatedSlots simulate(const ScenarioConfig& config) {
+  std::mt19937_64 rng(config.seed + 2);
+  std::vector<std::vector<Vector>> features(config.slots);
+  for (auto& slot : features)
+    for (int dev = 0; dev < config.precoders.devices; ++dev)
+      slot.push_back(random_unit_vector(config.precoders.feature_dim, rng));
+  return transmit_features(config, features);
 }
 
 double mean_data_similarity(const SimulatedSlots& sim, const std::vector<Matrix>& bases, Decoder decoder) {

@@ -18,6 +18,9 @@ struct ScenarioConfig {
   ChannelConfig channel;
   int slots = 500;
   std::uint64_t seed = 1;
+  // Picks an independent sequence of channel draws for the same precoders,
+  // e.g. one for training slots and one for test slots.
+  std::uint64_t channel_stream = 0;
 };
 
 struct SimulatedSlots {
@@ -30,6 +33,10 @@ struct SimulatedSlots {
 // Features are uniform on the unit sphere of R^D (they stand in for the
 // ArcFace embeddings, which are unit-norm too).
 SimulatedSlots simulate(const ScenarioConfig& config);
+
+// The same link carrying given unit-norm features: features[t][n] is what
+// device n sends in slot t (config.slots is ignored; one slot per entry).
+SimulatedSlots transmit_features(const ScenarioConfig& config, const std::vector<std::vector<Vector>>& features);
 
 // Recovery settings for a simulation: its N and D, and the devices'
 // registered signatures so estimates come back in device order.

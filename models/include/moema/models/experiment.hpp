@@ -1,0 +1,70 @@
+// The pieces moema-experiment and moema-train-receiver share: the shipped
+// embedder, the devices' embedded samples, and the trained receivers (MoEMA
+// per signalling strategy and Single) of one deployment, stored per key.
+#pragma once
+
+#include "moema/models/aux_signal.hpp"
+#include "moema/models/datasets.hpp"
+#include "moema/models/embedder.hpp"
+#include "moema/models/receiver_training.hpp"
+#include "moema/models/semantic_link.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moema::models {
+
+struct Embedding {
+  Encoder encoder{nullptr};
+  TaskCentres centres{rx::Matrix::Zero(kClasses, 1)};
+  nlohmann::json manifest;
+  int feature_dim() const { return centres.feature_dim(); }
+};
+
+// embedder.pt and embedder.json from `weights_dir` (see moema-train-embedder).
+Embedding load_embedding(const std::string& weights_dir);
+
+// The per-device samples of one split, embedded: one stream per device.
+std::vector<DeviceStream> embed_device_streams(Embedding& embedding, const LabelledImages& images,
+                                               const std::vector<DeviceSamples>& devices, Split split);
+
+// Reconstructed codewords with each row's auxiliary signal from its device's
+// clean feature.
+CodewordSet codeword_set(const Reconstruction& r, const TaskCentres& centres, Signalling signalling);
+
+// One deployment's receivers are trained for its precoders (N, M, D, gamma,
+// seed) and decoder; K and SNR only matter at evaluation (training slots are
+// noiseless).
+struct ReceiverKey {
+  int devices = 2;
+  int codeword_length = 10;
+  int feature_dim = 3;
+  int overlap = 0;
+  rx::Decoder decoder = rx::Decoder::Projection;
+  std::uint64_t seed = 1;
+  std::string name() const;  // e.g. n2_m10_d3_ov1_projection_s1
+};
+
+struct Receivers {
+  Mlp single{nullptr};
+  std::map<Signalling, MixtureOfExperts> moema;
+  nlohmann::json manifest;
+};
+
+MoeConfig receiver_config(const ReceiverKey& key);
+
+// Trains Single and one MoEMA per signalling strategy on `train` (the
+// training slots reconstructed with the true subspaces).
+Receivers train_receivers(const ReceiverKey& key, const Reconstruction& train, const TaskCentres& centres,
+                          const TrainingConfig& training);
+
+// <dir>/<key>/{single.pt, moema_distance.pt, moema_onehot.pt, manifest.json}
+void save_receivers(Receivers& receivers, const ReceiverKey& key, const std::string& dir);
+// Empty when <dir>/<key>/manifest.json does not exist.
+std::optional<Receivers> load_receivers(const ReceiverKey& key, const std::string& dir);
+
+}  // namespace moema::models

@@ -1,0 +1,60 @@
+// The MoEMA uplink end to end, up to the networks: devices' unit features ->
+// precoded codewords (rx_processing) -> CSI-free multiple-access channel ->
+// the AP's reconstructions, with the true subspaces (the paper's "w/o subspace
+// estimation") and with blindly estimated ones ("w/ subspace estimation").
+#pragma once
+
+#include "moema/rx/codeword_decoder.hpp"
+#include "moema/rx/linalg.hpp"
+#include "moema/rx/subspace_recovery.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace moema::models {
+
+struct LinkConfig {
+  int devices = 2;           // N
+  int codeword_length = 10;  // M
+  int antennas = 16;         // K
+  int overlap = 0;           // gamma
+  double snr_db = std::numeric_limits<double>::infinity();  // per-antenna, test slots
+  rx::Decoder decoder = rx::Decoder::Projection;
+  rx::RecoveryMethod recovery = rx::RecoveryMethod::Jbd;
+  int recovery_slots = 500;  // test slots the AP estimates the subspaces from
+  std::uint64_t seed = 1;    // precoders and channel draws
+};
+
+// What one device sends over consecutive slots: its unit features (one row
+// per slot) and, for scoring, their labels.
+struct DeviceStream {
+  rx::Matrix features;
+  std::vector<int> labels;
+};
+
+// Reconstructions of all devices' codewords, slot-major (slot t, device n at
+// row t*N + n), with what the devices sent.
+struct Reconstruction {
+  rx::Matrix codewords;  // estimates, unit norm
+  rx::Matrix sent;       // transmitted codewords
+  rx::Matrix features;   // the devices' features (for their aux signals)
+  std::vector<int> labels;
+  double data_similarity = 0;  // mean eq. (7) over rows
+};
+
+struct LinkResult {
+  Reconstruction with_true_subspaces;
+  Reconstruction with_estimated_subspaces;
+  std::vector<double> subspace_similarity;  // eq. (6) per device, estimated vs true
+  int detected_overlap = 0;
+  int detected_rank = 0;
+};
+
+// Transmits the streams (all the same length) over the link and reconstructs
+// them. `channel_stream` selects independent channel draws (0 for training
+// slots, 1 for test slots); blind estimation runs only when `estimate`.
+LinkResult run_link(const LinkConfig& config, const std::vector<DeviceStream>& streams, std::uint64_t channel_stream,
+                    bool estimate);
+
+}  // namespace moema::models

@@ -1,0 +1,54 @@
+#include "moema/models/weights.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace moema::models {
+
+std::string default_weights_dir() {
+  if (const char* env = std::getenv("MOEMA_WEIGHTS_DIR"); env && *env) return env;
+  return std::string(MOEMA_SOURCE_DIR) + "/models/weights";
+}
+
+std::string source_commit() {
+  const std::string command = "git -C '" + std::string(MOEMA_SOURCE_DIR) + "' describe --always --dirty 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return "unknown";
+  char buffer[128] = {};
+  const bool ok = std::fgets(buffer, sizeof buffer, pipe) != nullptr;
+  pclose(pipe);
+  std::string out = ok ? buffer : "unknown";
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out.empty() ? "unknown" : out;
+}
+
+void ensure_parent_directory(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+}
+
+void require_file(const std::string& path, const std::string& how_to_get_it) {
+  if (!std::filesystem::is_regular_file(path)) throw std::runtime_error(path + ": not found (" + how_to_get_it + ")");
+}
+
+nlohmann::json read_json_file(const std::string& path) {
+  require_file(path, "it is written beside the weights it describes");
+  std::ifstream in(path);
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": not valid JSON: " + e.what());
+  }
+}
+
+void write_json_file(const std::string& path, const nlohmann::json& j) {
+  ensure_parent_directory(path);
+  std::ofstream out(path);
+  out << j.dump(2) << "\n";
+  if (!out) throw std::runtime_error(path + ": could not be written");
+}
+
+}  // namespace moema::models
