@@ -90,6 +90,16 @@ std::string snr_text(double snr_db) {
 
 // ---------------------------------------------------------------- the runs
 
+// Mean gate weights of MoEMA (distance signalling) per task: which experts
+// each task's codewords are routed to.
+std::string gate_text(const MoeEvaluation& e) {
+  char text[160];
+  std::snprintf(text, sizeof text, "gate mnist->(%.2f %.2f %.2f) fashion->(%.2f %.2f %.2f) [mnist, fashion, multi-task]",
+                e.mean_gate[0][0], e.mean_gate[0][1], e.mean_gate[0][2], e.mean_gate[1][0], e.mean_gate[1][1],
+                e.mean_gate[1][2]);
+  return text;
+}
+
 class Experiment {
  public:
   explicit Experiment(const Options& options) : o_(options), embedding_(load_embedding(o_.weights_dir)) {
@@ -182,7 +192,10 @@ class Experiment {
         }
       }
       std::cerr << key.name() << " " << snr_text(snr_db) << ": subspace similarity " << subspace
-                << ", data similarity " << link.with_estimated_subspaces.data_similarity << "\n";
+                << ", data similarity " << link.with_estimated_subspaces.data_similarity << ", "
+                << gate_text(evaluate(receivers.moema.at(Signalling::Distance),
+                                      codeword_set(link.with_estimated_subspaces, embedding_.centres, Signalling::Distance)))
+                << "\n";
     }
   }
 
