@@ -40,7 +40,7 @@ struct Options {
   int codeword_length = 10;
   int antennas = 16;
   std::string recovery = "jbd";
-  int recovery_slots = 500;
+  int recovery_slots = 1000;
   int train_per_device = 15000;
   int test_per_device = 5000;
   TrainingConfig training;

@@ -22,7 +22,7 @@ struct LinkConfig {
   double snr_db = std::numeric_limits<double>::infinity();  // per-antenna, test slots
   rx::Decoder decoder = rx::Decoder::Projection;
   rx::RecoveryMethod recovery = rx::RecoveryMethod::Jbd;
-  int recovery_slots = 500;  // test slots the AP estimates the subspaces from
+  int recovery_slots = 1000;  // test slots the AP estimates the subspaces from
   std::uint64_t seed = 1;    // precoders and channel draws
 };
 
