@@ -21,7 +21,6 @@
 #include <iostream>
 #include <limits>
 #include <map>
-#include <set>
 #include <sstream>
 
 using namespace moema::models;
@@ -262,8 +261,6 @@ class TablePrinter {
   TablePrinter(const std::vector<Row>& rows, const Options& o) : rows_(rows), o_(o) {}
 
   void print_all() {
-    std::set<std::string> decoders;
-    for (const std::string& d : o_.decoders) decoders.insert(d);
     for (const std::string& snr : o_.snrs)
       for (const std::string& decoder : o_.decoders) print_for(decoder, parse_snr_db(snr));
   }
@@ -458,18 +455,17 @@ void write_plots(const std::vector<Row>& rows, const Options& o, Experiment& ex)
     };
     const Reconstruction& first = ex.scatter_reconstructions.begin()->second;
     const rx::Matrix original = device_rows(first.sent);
-    const rx::Matrix centred_mean = original.colwise().mean();
+    const Eigen::RowVectorXd mean = original.colwise().mean();
+    const rx::Matrix centred = original.rowwise() - mean;
     // Axes from the originals, applied to every panel so distortion shows.
-    const Eigen::SelfAdjointEigenSolver<rx::Matrix> eig(
-        (original.rowwise() - original.colwise().mean()).transpose() * (original.rowwise() - original.colwise().mean()));
+    const Eigen::SelfAdjointEigenSolver<rx::Matrix> eig(centred.transpose() * centred);
     const rx::Matrix axes = eig.eigenvectors().rightCols(2).rowwise().reverse();
     const auto panel = [&](const std::string& title, const rx::Matrix& m) {
       plot::ScatterPanel p{title, {}};
-      const rx::Matrix xy = (m.rowwise() - original.colwise().mean()) * axes;
+      const rx::Matrix xy = (m.rowwise() - mean) * axes;
       for (Eigen::Index i = 0; i < xy.rows(); ++i) p.points.push_back({xy(i, 0), xy(i, 1), 0, first.labels[i * n]});
       return p;
     };
-    (void)centred_mean;
     scatter.panels.push_back(panel("original SCs", original));
     for (const auto& [ov, rec] : ex.scatter_reconstructions)
       scatter.panels.push_back(panel("reconstructed, overlap " + std::to_string(ov) + " (data similarity " +
