@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", config.epochs, "training epochs");
   app.add_option("--seed", config.seed, "seed of the initialisation and batch order");
   app.add_option("--feature-dim", config.feature_dim, "D, the embedding dimension");
+  app.add_option("--hidden", config.hidden, "widths of the two hidden layers")->expected(2);
   app.add_option("--threads", threads, "LibTorch threads (0: all)");
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no progress bars");
