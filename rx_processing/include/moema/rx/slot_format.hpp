@@ -1,0 +1,76 @@
+// The MoEMA uplink slot on the air (DESIGN.md section 3), at the symbol rate:
+//
+//   | preamble: a Zadoff-Chu sequence twice | payload: M real PAM symbols |
+//   | guard | aux mini-slot of device 0 | guard | ... | device N-1 | guard |
+//
+// All devices send the same preamble and their payloads at the same time
+// (timed bursts); each sends its auxiliary message (DBPSK, CRC-checked) alone
+// in its own mini-slot. The preamble is common, so the scheme stays CSI-free:
+// it gives the access point timing and the carrier frequency offset, nothing
+// about any device's channel. Its two identical halves let the receiver find
+// it and the CFO by delay-and-correlate (Schmidl-Cox), which costs O(K) per
+// sample; the known sequence then refines timing to a fraction of a sample.
+#pragma once
+
+#include "moema/rx/channel.hpp"
+
+#include <complex>
+#include <cstdint>
+#include <vector>
+
+namespace moema::rx {
+
+using Sample = std::complex<double>;
+
+struct SlotFormat {
+  int devices = 2;                 // N: one aux mini-slot each
+  int codeword_length = 10;        // M: payload symbols
+  int aux_values = 2;              // entries of the auxiliary signal per message
+  int samples_per_symbol = 4;
+  // Root-raised-cosine pulse and its length in symbols. A truncated RRC pair
+  // is Nyquist only approximately: its residual ISI (rms, relative to the
+  // peak) is 1.6% for rolloff 0.35 over 8 symbols, 0.22% over 16, and 0.07%
+  // for rolloff 0.5 over 16, which is what the payload's analog PAM needs.
+  double rolloff = 0.5;
+  int filter_span = 16;
+  int preamble_half = 31;          // Zadoff-Chu length (odd); the preamble is two copies
+  int guard_symbols = 16;          // >= filter_span: pulse tails of one part die out before the next
+
+  // Throws std::invalid_argument naming the field.
+  void validate() const;
+
+  int preamble_symbols() const { return 2 * preamble_half; }
+  int payload_start() const { return preamble_symbols(); }  // symbol index
+  int aux_bits() const;                                      // message incl. CRC (aux_message.hpp)
+  int aux_symbols() const { return aux_bits() + 1; }         // DBPSK adds a reference symbol
+  int aux_start(int device) const;
+  int slot_symbols() const;
+  int slot_samples() const { return slot_symbols() * samples_per_symbol; }
+  // Transmit amplitude of the payload: a unit-norm codeword times sqrt(M) has
+  // the unit mean symbol power of the preamble and the aux symbols.
+  double payload_scale() const;
+};
+
+// The common preamble: exp(-j pi n (n+1) / L), n = 0..L-1, twice (L = preamble_half).
+ComplexVector preamble_symbols(const SlotFormat& format);
+
+// One device's slot at the symbol rate (slot_symbols() entries): the preamble,
+// its payload sqrt(M) w, its DBPSK aux symbols in its own mini-slot, and zeros
+// wherever it is silent. `aux_bits` holds SlotFormat::aux_bits() bits.
+ComplexVector device_slot_symbols(const SlotFormat& format, int device, const Vector& codeword,
+                                  const std::vector<std::uint8_t>& aux_bits);
+
+// Root-raised-cosine taps (span * sps + 1 of them), unit energy, so that the
+// cascade of the transmit pulse and the matched filter is a Nyquist pulse with
+// unit peak at the symbol instants.
+std::vector<double> root_raised_cosine(int samples_per_symbol, double rolloff, int span);
+
+// Zero-stuffs `symbols` to `samples_per_symbol` and filters with `taps` (full
+// convolution: symbols.size() * sps + taps.size() - 1 samples). The library's
+// own pulse shaper for simulations and tests; flowgraphs use GNU Radio's filters.
+std::vector<Sample> pulse_shape(const ComplexVector& symbols, const std::vector<double>& taps, int samples_per_symbol);
+
+// Full convolution of `x` with real `taps`.
+std::vector<Sample> fir_filter(const std::vector<Sample>& x, const std::vector<double>& taps);
+
+}  // namespace moema::rx
