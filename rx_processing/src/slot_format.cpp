@@ -115,6 +115,23 @@ std::vector<Sample> fir_filter(const std::vector<Sample>& x, const std::vector<d
   return y;
 }
 
+FirFilter::FirFilter(std::vector<double> taps) : reversed_(taps.rbegin(), taps.rend()) {
+  if (taps.empty()) throw std::invalid_argument("FirFilter: no taps");
+  history_.assign(taps.size() - 1, Sample{});
+}
+
+void FirFilter::process(const Sample* in, Sample* out, std::size_t n) {
+  const std::size_t memory = reversed_.size() - 1;
+  history_.insert(history_.end(), in, in + n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Sample acc{};
+    const Sample* x = history_.data() + i;
+    for (std::size_t j = 0; j < reversed_.size(); ++j) acc += x[j] * reversed_[j];
+    out[i] = acc;
+  }
+  history_.erase(history_.begin(), history_.end() - static_cast<std::ptrdiff_t>(memory));
+}
+
 std::vector<Sample> pulse_shape(const ComplexVector& symbols, const std::vector<double>& taps,
                                 int samples_per_symbol) {
   std::vector<Sample> stuffed(static_cast<std::size_t>(symbols.size()) * samples_per_symbol, Sample{});

@@ -73,4 +73,16 @@ std::vector<Sample> pulse_shape(const ComplexVector& symbols, const std::vector<
 // Full convolution of `x` with real `taps`.
 std::vector<Sample> fir_filter(const std::vector<Sample>& x, const std::vector<double>& taps);
 
+// The same filter on a stream: out[i] = sum_j taps[j] in[i - j], with the
+// history carried across calls (the receiver's matched filter in simulations).
+class FirFilter {
+ public:
+  explicit FirFilter(std::vector<double> taps);
+  void process(const Sample* in, Sample* out, std::size_t n);
+
+ private:
+  std::vector<double> reversed_;  // taps, last first
+  std::vector<Sample> history_;   // the last taps-1 inputs, then the current block
+};
+
 }  // namespace moema::rx
