@@ -21,6 +21,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <random>
 #include <sstream>
 
 using namespace moema::models;
@@ -52,6 +53,12 @@ struct Options {
   bool json = false;
   bool plots = true;
   int threads = 2;
+  // Over the air (rx/air_link.hpp) instead of the slot-level channel.
+  bool air = false;
+  double cfo = 0;            // cycles per sample, common to all devices
+  double cfo_spread = 0;     // device n adds n * this (residual, uncorrected)
+  double timing_spread = 0;  // device n arrives n * this samples late
+  double dc = 0;             // DC offset magnitude at every AP channel
 };
 
 // One cell of the paper's tables for one seed (the --json row).
@@ -141,7 +148,20 @@ class Experiment {
     c.recovery = rx::parse_recovery_method(o_.recovery);
     c.recovery_slots = o_.recovery_slots;
     c.seed = seed;
+    if (o_.air) c.air = air_config(seed);
     return c;
+  }
+
+  rx::AirLinkConfig air_config(std::uint64_t seed) const {
+    rx::AirLinkConfig air;
+    for (int n = 0; n < o_.devices; ++n)
+      air.devices.push_back({0.0, n * o_.timing_spread, o_.cfo + n * o_.cfo_spread, 0.0});
+    if (o_.dc > 0) {
+      std::mt19937_64 rng(seed + 77);
+      std::uniform_real_distribution<double> angle(0, 2 * 3.14159265358979323846);
+      for (int k = 0; k < o_.antennas; ++k) air.ap.dc_offset.push_back(std::polar(o_.dc, angle(rng)));
+    }
+    return air;
   }
 
   Receivers receivers_for(const ReceiverKey& key, const std::vector<DeviceSamples>& devices) {
@@ -173,6 +193,12 @@ class Experiment {
       if (decoder == rx::parse_decoder(o_.decoders.front()) && seed == o_.seeds.front() && snr == o_.snrs.front())
         scatter_reconstructions.emplace(overlap, link.with_estimated_subspaces);
       const double subspace = *std::min_element(link.subspace_similarity.begin(), link.subspace_similarity.end());
+      if (link.frames) {
+        const rx::FrameCounts& f = *link.frames;
+        std::cerr << key.name() << " over the air: frames sent " << f.sent << ", detected " << f.detected
+                  << ", decoded " << f.decoded << ", dropped " << f.dropped << "\n";
+        for (const std::string& e : link.frame_errors) std::cerr << "  " << e << "\n";
+      }
       for (const bool estimated : {false, true}) {
         const Reconstruction& rec = estimated ? link.with_estimated_subspaces : link.with_true_subspaces;
         Row base{overlap, estimated, "", "", rx::to_string(decoder), seed, snr_db, 0, rec.data_similarity,
@@ -519,6 +545,11 @@ int main(int argc, char** argv) {
   app.add_flag("--json", o.json, "print {\"rows\": [...]} instead of the tables");
   app.add_flag("!--no-plots", o.plots, "skip the PNG plots");
   app.add_option("--threads", o.threads, "LibTorch threads (0: all)");
+  app.add_flag("--air", o.air, "test slots over the sample-level radio link (pulses, sync, aux messages)");
+  app.add_option("--cfo", o.cfo, "with --air: carrier frequency offset of all devices, cycles/sample");
+  app.add_option("--cfo-spread", o.cfo_spread, "with --air: device n's extra CFO is n times this");
+  app.add_option("--timing-spread", o.timing_spread, "with --air: device n arrives n times this many samples late");
+  app.add_option("--dc", o.dc, "with --air: DC offset magnitude at every AP channel (random phases)");
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no progress bars");
   CLI11_PARSE(app, argc, argv);

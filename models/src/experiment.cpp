@@ -27,13 +27,24 @@ std::vector<DeviceStream> embed_device_streams(Embedding& embedding, const Label
   std::vector<DeviceStream> streams;
   for (const DeviceSamples& d : devices) {
     const std::vector<int>& indices = split == Split::Train ? d.train : d.test;
-    streams.push_back({embed(embedding.encoder, images, indices), labels_of(images, indices)});
+    rx::Matrix features = embed(embedding.encoder, images, indices);
+    rx::Matrix aux = embedding.centres.signals(features, Signalling::Distance);
+    streams.push_back({std::move(features), labels_of(images, indices), std::move(aux)});
   }
   return streams;
 }
 
 CodewordSet codeword_set(const Reconstruction& r, const TaskCentres& centres, Signalling signalling) {
-  return make_codeword_set(r.codewords, centres.signals(r.features, signalling), r.labels);
+  if (r.aux.size() == 0) return make_codeword_set(r.codewords, centres.signals(r.features, signalling), r.labels);
+  // Over the air: the distance-based values as received; one-hot is their
+  // nearest task, the rule TaskCentres::nearest_task applies.
+  rx::Matrix aux = r.aux;
+  if (signalling == Signalling::OneHot)
+    for (Eigen::Index i = 0; i < aux.rows(); ++i) {
+      const bool mnist = aux(i, 0) <= aux(i, 1);
+      aux.row(i) << (mnist ? 1.0 : 0.0), (mnist ? 0.0 : 1.0);
+    }
+  return make_codeword_set(r.codewords, aux, r.labels);
 }
 
 std::string ReceiverKey::name() const {

@@ -42,6 +42,7 @@ void SlotFormat::validate() const {
           "filter_span must be an even number of symbols >= 2, got " + std::to_string(filter_span));
   require(preamble_half >= 7 && preamble_half % 2 == 1,
           "preamble_half must be odd and >= 7 (a Zadoff-Chu length), got " + std::to_string(preamble_half));
+  require(payload_gap >= 0, "payload_gap must be >= 0, got " + std::to_string(payload_gap));
   require(guard_symbols >= filter_span, "guard_symbols (" + std::to_string(guard_symbols) +
                                             ") must be >= filter_span (" + std::to_string(filter_span) + ")");
 }

@@ -32,8 +32,8 @@ Embedding load_embedding(const std::string& weights_dir);
 std::vector<DeviceStream> embed_device_streams(Embedding& embedding, const LabelledImages& images,
                                                const std::vector<DeviceSamples>& devices, Split split);
 
-// Reconstructed codewords with each row's auxiliary signal from its device's
-// clean feature.
+// Reconstructed codewords with each row's auxiliary signal: as received over
+// the air when the reconstruction has it, else from the device's feature.
 CodewordSet codeword_set(const Reconstruction& r, const TaskCentres& centres, Signalling signalling);
 
 // One deployment's receivers are trained for its precoders (N, M, D, gamma,

@@ -4,12 +4,15 @@
 // estimation") and with blindly estimated ones ("w/ subspace estimation").
 #pragma once
 
+#include "moema/rx/air_link.hpp"
 #include "moema/rx/codeword_decoder.hpp"
 #include "moema/rx/linalg.hpp"
 #include "moema/rx/subspace_recovery.hpp"
 
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace moema::models {
@@ -24,6 +27,10 @@ struct LinkConfig {
   rx::RecoveryMethod recovery = rx::RecoveryMethod::Jbd;
   int recovery_slots = 1000;  // test slots the AP estimates the subspaces from
   std::uint64_t seed = 1;    // precoders and channel draws
+  // Test slots over the air at the sample level (rx/air_link.hpp: framing,
+  // pulses, impairments, synchronisation, aux messages) instead of the
+  // slot-level channel; its snr_db is replaced by the one above.
+  std::optional<rx::AirLinkConfig> air;
 };
 
 // What one device sends over consecutive slots: its unit features (one row
@@ -31,6 +38,7 @@ struct LinkConfig {
 struct DeviceStream {
   rx::Matrix features;
   std::vector<int> labels;
+  rx::Matrix aux;  // optional: the distance-based aux signal per slot, what the aux message carries
 };
 
 // Reconstructions of all devices' codewords, slot-major (slot t, device n at
@@ -40,6 +48,7 @@ struct Reconstruction {
   rx::Matrix sent;       // transmitted codewords
   rx::Matrix features;   // the devices' features (for their aux signals)
   std::vector<int> labels;
+  rx::Matrix aux;              // over the air: the aux values as received (else empty)
   double data_similarity = 0;  // mean eq. (7) over rows
 };
 
@@ -49,10 +58,13 @@ struct LinkResult {
   std::vector<double> subspace_similarity;  // eq. (6) per device, estimated vs true
   int detected_overlap = 0;
   int detected_rank = 0;
+  // Over the air only: frames sent / detected / decoded / dropped, and why.
+  std::optional<rx::FrameCounts> frames;
+  std::vector<std::string> frame_errors;
 };
 
 // Transmits the streams (all the same length) over the link and reconstructs
-// them. `channel_stream` selects independent channel draws (0 for training
+// them (over the air: the decoded frames only, in the order received). `channel_stream` selects independent channel draws (0 for training
 // slots, 1 for test slots); blind estimation runs only when `estimate`.
 LinkResult run_link(const LinkConfig& config, const std::vector<DeviceStream>& streams, std::uint64_t channel_stream,
                     bool estimate);

@@ -1,6 +1,6 @@
 // The MoEMA uplink slot on the air (DESIGN.md section 3), at the symbol rate:
 //
-//   | preamble: a Zadoff-Chu sequence twice | payload: M real PAM symbols |
+//   | preamble: a Zadoff-Chu sequence twice | gap | payload: M real PAM symbols |
 //   | guard | aux mini-slot of device 0 | guard | ... | device N-1 | guard |
 //
 // All devices send the same preamble and their payloads at the same time
@@ -35,12 +35,17 @@ struct SlotFormat {
   int filter_span = 16;
   int preamble_half = 31;          // Zadoff-Chu length (odd); the preamble is two copies
   int guard_symbols = 16;          // >= filter_span: pulse tails of one part die out before the next
+  // Silence between the preamble and the payload. A device whose timing is
+  // off by a fraction of a symbol leaks its preamble's last symbols into the
+  // first payload symbols; that leakage is the same in every slot, so it adds
+  // a direction to the row space of Y. Four symbols take it below 1e-3.
+  int payload_gap = 4;
 
   // Throws std::invalid_argument naming the field.
   void validate() const;
 
   int preamble_symbols() const { return 2 * preamble_half; }
-  int payload_start() const { return preamble_symbols(); }  // symbol index
+  int payload_start() const { return preamble_symbols() + payload_gap; }  // symbol index
   int aux_bits() const;                                      // message incl. CRC (aux_message.hpp)
   int aux_symbols() const { return aux_bits() + 1; }         // DBPSK adds a reference symbol
   int aux_start(int device) const;
