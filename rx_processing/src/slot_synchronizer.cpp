@@ -29,6 +29,8 @@ SlotSynchronizer::SlotSynchronizer(const SlotSyncConfig& config) : config_(confi
   preamble_ = preamble_symbols(config.format);
   window_ = config.format.preamble_half * config.format.samples_per_symbol;
   buffer_.resize(config.antennas);
+  sum1_.assign(config.antennas, Sample{});
+  sum2_.assign(config.antennas, Sample{});
 }
 
 std::vector<ReceivedSlot> SlotSynchronizer::push(const std::vector<const Sample*>& channels, std::size_t n) {
@@ -49,13 +51,17 @@ std::vector<ReceivedSlot> SlotSynchronizer::push(const std::vector<const Sample*
 void SlotSynchronizer::reset_running_sums(std::uint64_t d) {
   p_ = {};
   e1_ = e2_ = 0;
-  for (int k = 0; k < config_.antennas; ++k)
+  for (int k = 0; k < config_.antennas; ++k) {
+    sum1_[k] = sum2_[k] = {};
     for (int i = 0; i < window_; ++i) {
-      const Sample a = difference(k, d + i), b = difference(k, d + window_ + i);
+      const Sample a = at(k, d + i), b = at(k, d + window_ + i);
       p_ += b * std::conj(a);
       e1_ += std::norm(a);
       e2_ += std::norm(b);
+      sum1_[k] += a;
+      sum2_[k] += b;
     }
+  }
   sums_valid_ = true;
   since_reset_ = 0;
 }
@@ -67,16 +73,31 @@ void SlotSynchronizer::advance_running_sums(std::uint64_t d) {
     return;
   }
   for (int k = 0; k < config_.antennas; ++k) {
-    const Sample a0 = difference(k, d), a1 = difference(k, d + window_), a2 = difference(k, d + 2 * window_);
+    const Sample a0 = at(k, d), a1 = at(k, d + window_), a2 = at(k, d + 2 * window_);
     p_ += a2 * std::conj(a1) - a1 * std::conj(a0);
     e1_ += std::norm(a1) - std::norm(a0);
     e2_ += std::norm(a2) - std::norm(a1);
+    sum1_[k] += a1 - a0;
+    sum2_[k] += a2 - a1;
   }
 }
 
+// The sums with each window's per-channel mean removed (covariances instead
+// of correlations), so a DC offset, which is periodic too, cancels exactly.
+SlotSynchronizer::Centred SlotSynchronizer::centred() const {
+  Centred c{p_, e1_, e2_};
+  for (int k = 0; k < config_.antennas; ++k) {
+    c.p -= sum2_[k] * std::conj(sum1_[k]) / static_cast<double>(window_);
+    c.e1 -= std::norm(sum1_[k]) / window_;
+    c.e2 -= std::norm(sum2_[k]) / window_;
+  }
+  return c;
+}
+
 double SlotSynchronizer::metric() const {
-  const double denominator = e1_ * e2_;
-  return denominator > 1e-300 ? std::norm(p_) / denominator : 0.0;
+  const Centred c = centred();
+  const double denominator = c.e1 * c.e2;
+  return denominator > 1e-300 ? std::norm(c.p) / denominator : 0.0;
 }
 
 // Tests positions from next_ on; true when it produced a slot (call again).
@@ -116,13 +137,13 @@ void SlotSynchronizer::scan_for_peak() {
   pending_ = true;
   pending_peak_ = next_;
   pending_metric_ = metric();
-  pending_p_ = p_;
+  pending_p_ = centred().p;
   for (int step = 0; step < window_; ++step, ++next_) {
     advance_running_sums(next_);
     if (metric() > pending_metric_) {
       pending_metric_ = metric();
       pending_peak_ = next_ + 1;
-      pending_p_ = p_;
+      pending_p_ = centred().p;
     }
   }
 }

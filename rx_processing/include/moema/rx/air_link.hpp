@@ -25,7 +25,7 @@ struct AirLinkConfig {
   double snr_db = std::numeric_limits<double>::infinity();  // per-antenna, as in channel.hpp
   std::vector<DeviceImpairments> devices;                   // empty: none
   ApImpairments ap;
-  double detection_threshold = 0.2;
+  double detection_threshold = SlotSyncConfig{}.detection_threshold;
 };
 
 // Frame accounting of one run (DESIGN.md: nothing is dropped silently).

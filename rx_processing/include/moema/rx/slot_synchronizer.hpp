@@ -14,9 +14,9 @@
 //  4. DC and amplitude per channel by least squares on the preamble, the DC
 //     removed from every sample of the slot (DC drifts slowly: constant per slot);
 //  5. payload and aux samples at the symbol instants, de-rotated.
-// Detection works on the first difference of the samples: a DC offset is
-// periodic and would otherwise look like a preamble everywhere; timing and CFO
-// use zero-mean references, so DC never biases them.
+// Detection removes each window's per-channel mean from the Schmidl-Cox sums
+// (a DC offset is periodic and would otherwise look like a preamble
+// everywhere); timing and CFO use zero-mean references, so DC never biases them.
 #pragma once
 
 #include "moema/rx/slot_format.hpp"
@@ -29,7 +29,9 @@ namespace moema::rx {
 struct SlotSyncConfig {
   SlotFormat format;
   int antennas = 16;                 // K
-  double detection_threshold = 0.5;  // Schmidl-Cox metric, in [0, 1]
+  // Schmidl-Cox metric, in [0, 1]. A preamble peaks near (S / (S + N))^2,
+  // 0.25 at 0 dB; noise alone averages 1 / (K L sps), 5e-4 for K = 16.
+  double detection_threshold = 0.1;
 };
 
 struct ReceivedSlot {
@@ -58,10 +60,11 @@ class SlotSynchronizer {
  private:
   std::size_t buffered() const { return buffer_.front().size(); }
   Sample at(int k, std::uint64_t position) const { return buffer_[k][position - base_]; }
-  // First difference: blind to DC, still periodic over the preamble.
-  Sample difference(int k, std::uint64_t position) const {
-    return position == 0 ? at(k, 0) : at(k, position) - at(k, position - 1);
-  }
+  struct Centred {
+    Sample p;
+    double e1, e2;
+  };
+  Centred centred() const;
   void reset_running_sums(std::uint64_t d);
   void advance_running_sums(std::uint64_t d);
   double metric() const;
@@ -83,6 +86,7 @@ class SlotSynchronizer {
   // Schmidl-Cox sums at next_: P, E1 (first half), E2 (second half).
   Sample p_{};
   double e1_ = 0, e2_ = 0;
+  std::vector<Sample> sum1_, sum2_;  // per channel: the samples of each half-window
   bool sums_valid_ = false;
   // A detected preamble whose slot has not fully arrived yet.
   bool pending_ = false;
