@@ -145,29 +145,48 @@ void FractionalDelayLine::process(const std::complex<double>* in, std::complex<d
   }
 }
 
+Interpolator::Interpolator(double fraction, int half_length) : half_length_(half_length) {
+  const char* where = "Interpolator";
+  require_half_length(half_length, 1, where);
+  if (!(fraction >= 0.0 && fraction < 1.0))
+    throw std::invalid_argument(std::string(where) + ": fraction must be in [0, 1), got " + std::to_string(fraction));
+  weights_.assign(2 * half_length, 0.0);
+  if (fraction == 0.0) {  // an integer position returns that sample exactly
+    weights_[half_length - 1] = 1.0;
+    return;
+  }
+  // The 2L samples nearest to the position: index - L + 1 .. index + L.
+  const Kernel kernel(half_length);
+  double sum = 0.0;
+  for (int j = 0; j < 2 * half_length; ++j) {
+    weights_[j] = kernel(fraction + half_length - 1 - j);
+    sum += weights_[j];  // normalise over all taps, zeros outside [0, n) included
+  }
+  for (double& w : weights_) w /= sum;
+}
+
+std::complex<double> Interpolator::at(const std::complex<double>* x, std::size_t n, long long index) const {
+  const long long first = index - half_length_ + 1;
+  const long long last = static_cast<long long>(n) - 1;
+  double re = 0.0, im = 0.0;
+  for (int j = 0; j < 2 * half_length_; ++j) {
+    const long long m = first + j;
+    if (m < 0 || m > last) continue;
+    re += weights_[j] * x[m].real();
+    im += weights_[j] * x[m].imag();
+  }
+  return {re, im};
+}
+
 std::complex<double> interpolate_at(const std::complex<double>* x, std::size_t n, double position, int half_length) {
   const char* where = "interpolate_at";
   require_half_length(half_length, 1, where);
   if (!std::isfinite(position))
     throw std::invalid_argument(std::string(where) + ": position is not finite");
   if (n > 0 && x == nullptr) throw std::invalid_argument(std::string(where) + ": x is null");
-  const double size = static_cast<double>(n);
-  if (position <= -half_length || position >= size + half_length - 1) return {0.0, 0.0};  // all taps outside
+  if (position <= -half_length || position >= static_cast<double>(n) + half_length - 1) return {0.0, 0.0};
   const double base = std::floor(position);
-  const long long m0 = static_cast<long long>(base);
-  const long long last = static_cast<long long>(n) - 1;
-  if (position == base) return m0 >= 0 && m0 <= last ? x[m0] : std::complex<double>(0.0, 0.0);
-  // The 2L samples nearest to the position: m0 - L + 1 .. m0 + L.
-  const Kernel kernel(half_length);
-  double sum = 0.0, re = 0.0, im = 0.0;
-  for (long long m = m0 - half_length + 1; m <= m0 + half_length; ++m) {
-    const double weight = kernel(position - static_cast<double>(m));
-    sum += weight;  // normalise over all taps, zeros outside [0, n) included
-    if (m < 0 || m > last) continue;
-    re += weight * x[m].real();
-    im += weight * x[m].imag();
-  }
-  return {re / sum, im / sum};
+  return Interpolator(position - base, half_length).at(x, n, static_cast<long long>(base));
 }
 
 }  // namespace moema::rx

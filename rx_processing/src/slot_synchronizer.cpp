@@ -179,10 +179,11 @@ double SlotSynchronizer::refine_timing(std::uint64_t coarse, double cfo, std::ve
       lags[k](l) = c;
     }
   auto power = [&](double tau) {
+    const double local = tau - static_cast<double>(lag0), whole = std::floor(local);
+    const Interpolator interpolator(local - whole, kInterpolationHalf);
     double total = 0;
     for (int k = 0; k < config_.antennas; ++k)
-      total += std::norm(interpolate_at(lags[k].data(), static_cast<std::size_t>(count), tau - lag0,
-                                        kInterpolationHalf));
+      total += std::norm(interpolator.at(lags[k].data(), static_cast<std::size_t>(count), static_cast<long long>(whole)));
     return total;
   };
   // Best integer lag within the search range, then golden section around it.
@@ -214,6 +215,17 @@ double SlotSynchronizer::refine_timing(std::uint64_t coarse, double cfo, std::ve
   return 0.5 * (a + b);
 }
 
+SlotSynchronizer::SymbolSampler::SymbolSampler(const SlotSynchronizer& sync, double timing)
+    : sync_(sync),
+      first_(std::floor(timing - static_cast<double>(sync.base_))),
+      interpolator_(timing - static_cast<double>(sync.base_) - first_, kInterpolationHalf) {}
+
+Sample SlotSynchronizer::SymbolSampler::operator()(int k, int symbol) const {
+  const auto& channel = sync_.buffer_[k];
+  const long long index = static_cast<long long>(first_) + static_cast<long long>(symbol) * sync_.config_.format.samples_per_symbol;
+  return interpolator_.at(channel.data(), channel.size(), index);
+}
+
 // Moose's estimator on the preamble's symbol instants: the phase advance from
 // the first half to the second, summed over channels. Unlike the running
 // Schmidl-Cox sum it sees no pulse tails from outside the preamble.
@@ -229,13 +241,13 @@ double SlotSynchronizer::residual_cfo(double timing, double cfo) const {
   }
   first_ref.array() -= first_ref.mean();
   second_ref.array() -= second_ref.mean();
+  const SymbolSampler sample(*this, timing);
   Sample sum{};
   for (int k = 0; k < config_.antennas; ++k) {
     Sample first{}, second{};
     for (int i = 0; i < half; ++i) {
-      const double t1 = timing + static_cast<double>(i) * sps - static_cast<double>(base_);
-      first += first_ref(i) * interpolate_at(buffer_[k].data(), buffer_[k].size(), t1, kInterpolationHalf);
-      second += second_ref(i) * interpolate_at(buffer_[k].data(), buffer_[k].size(), t1 + window_, kInterpolationHalf);
+      first += first_ref(i) * sample(k, i);
+      second += second_ref(i) * sample(k, i + half);
     }
     sum += second * std::conj(first);
   }
@@ -253,11 +265,7 @@ ReceivedSlot SlotSynchronizer::extract(std::uint64_t peak, Sample correlation) c
   slot.timing = refine_timing(peak, slot.cfo, lags, lag0);
   slot.cfo += residual_cfo(slot.timing, slot.cfo);
 
-  // The value of channel k at symbol i of the slot, not yet de-rotated.
-  auto sample = [&](int k, int symbol) {
-    const double position = slot.timing + static_cast<double>(symbol) * sps - static_cast<double>(base_);
-    return interpolate_at(buffer_[k].data(), buffer_[k].size(), position, kInterpolationHalf);
-  };
+  const SymbolSampler sample(*this, slot.timing);
   auto phase = [&](int symbol) { return rotation(slot.cfo, slot.timing + static_cast<double>(symbol) * sps); };
 
   // Per channel, least squares r_i = a u_i + d with u_i the rotated preamble.

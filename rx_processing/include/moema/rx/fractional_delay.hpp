@@ -60,6 +60,20 @@ class FractionalDelayLine {
   std::size_t newest_ = 0;         // position p of the latest input
 };
 
+// The interpolation weights for one fractional part, computed once (the
+// kernel costs a Bessel series per tap): every symbol instant of a slot shares
+// its timing's fraction, so the receiver builds one per slot.
+class Interpolator {
+ public:
+  explicit Interpolator(double fraction, int half_length = 8);  // fraction in [0, 1)
+  // The band-limited value at index + fraction, as interpolate_at() below.
+  std::complex<double> at(const std::complex<double>* x, std::size_t n, long long index) const;
+
+ private:
+  int half_length_;
+  std::vector<double> weights_;  // for x[index - L + 1] .. x[index + L], normalised; one 1 when fraction is 0
+};
+
 // The band-limited value of x[0..n) at fractional index `position` (samples
 // outside [0, n) count as zero), from the 2L samples nearest to it with the
 // kernel above. An integer position returns that sample exactly. Same

@@ -19,6 +19,7 @@
 // everywhere); timing and CFO use zero-mean references, so DC never biases them.
 #pragma once
 
+#include "moema/rx/fractional_delay.hpp"
 #include "moema/rx/slot_format.hpp"
 
 #include <cstdint>
@@ -60,6 +61,19 @@ class SlotSynchronizer {
  private:
   std::size_t buffered() const { return buffer_.front().size(); }
   Sample at(int k, std::uint64_t position) const { return buffer_[k][position - base_]; }
+  // Channel k at symbol i of a slot whose first symbol is at `timing`: all
+  // symbol instants share one fraction, so one set of interpolation weights.
+  class SymbolSampler {
+   public:
+    SymbolSampler(const SlotSynchronizer& sync, double timing);
+    Sample operator()(int k, int symbol) const;
+
+   private:
+    const SlotSynchronizer& sync_;
+    double first_;
+    Interpolator interpolator_;
+  };
+
   struct Centred {
     Sample p;
     double e1, e2;
