@@ -1,6 +1,5 @@
 #include "moema/rx/air_link.hpp"
 
-#include "moema/rx/dbpsk.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -52,12 +51,12 @@ MultipleAccessConfig channel_config(const ScenarioConfig& scenario, const AirLin
 class DeviceTransmitter {
  public:
   DeviceTransmitter(const SlotFormat& f, int device, const std::vector<double>& taps)
-      : format_(f), device_(device), taps_(taps), tail_(taps.size() - 1, Sample{}) {}
+      : framer_(f, device), format_(f), taps_(taps), tail_(taps.size() - 1, Sample{}) {}
 
   // slot_samples() samples; silence when codeword is empty.
-  std::vector<Sample> next(const Vector& codeword, const std::vector<std::uint8_t>& bits) {
-    const ComplexVector symbols = codeword.size() == 0 ? ComplexVector::Zero(format_.slot_symbols())
-                                                       : device_slot_symbols(format_, device_, codeword, bits);
+  std::vector<Sample> next(const Vector& codeword, const Vector& aux_values) {
+    const ComplexVector symbols =
+        codeword.size() == 0 ? ComplexVector::Zero(format_.slot_symbols()) : framer_.next(codeword, aux_values);
     std::vector<Sample> shaped = pulse_shape(symbols, taps_, format_.samples_per_symbol);
     const std::size_t length = static_cast<std::size_t>(format_.slot_samples());
     for (std::size_t i = 0; i < tail_.size(); ++i) shaped[i] += tail_[i];
@@ -67,18 +66,11 @@ class DeviceTransmitter {
   }
 
  private:
+  DeviceFramer framer_;
   SlotFormat format_;
-  int device_;
   std::vector<double> taps_;
   std::vector<Sample> tail_;
 };
-
-// Recovers the full slot index from the 16-bit counter: frames arrive in order.
-std::uint32_t unwrap_slot_id(std::uint32_t counter, std::int64_t previous) {
-  std::int64_t id = (previous + 1) - ((previous + 1) & 0xFFFF) + counter;
-  if (id <= previous) id += 0x10000;
-  return static_cast<std::uint32_t>(id);
-}
 
 }  // namespace
 
@@ -100,7 +92,7 @@ AirSlots transmit_features_over_air(const ScenarioConfig& scenario, const AirLin
   const PrecoderSet& precoders = out.slots.precoders;
   MultipleAccessChannel channel(channel_config(scenario, air, f),
                                 scenario.seed + 1 + 0x9E3779B97F4A7C15ULL * scenario.channel_stream);
-  SlotSynchronizer sync(SlotSyncConfig{f, antennas, air.detection_threshold});
+  FrameReceiver receiver(SlotSyncConfig{f, antennas, air.detection_threshold});
   const std::vector<double> taps = root_raised_cosine(f.samples_per_symbol, f.rolloff, f.filter_span);
   std::vector<DeviceTransmitter> transmitters;
   for (int n = 0; n < devices; ++n) transmitters.emplace_back(f, n, taps);
@@ -108,7 +100,6 @@ AirSlots transmit_features_over_air(const ScenarioConfig& scenario, const AirLin
 
   std::vector<std::vector<Vector>> sent;  // [slot][device]
   std::vector<std::vector<Sample>> device_samples(devices), antenna_samples(antennas, std::vector<Sample>(length));
-  std::int64_t previous_id = -1;
   const std::size_t slots = features.size();
   // One silent slot first (the synchroniser needs some history) and two after
   // (the filters' and the channel's delays flush the last slot through).
@@ -121,20 +112,14 @@ AirSlots transmit_features_over_air(const ScenarioConfig& scenario, const AirLin
                                     std::to_string(features[t].size()) + " features for " + std::to_string(devices) +
                                     " devices");
       sent.emplace_back();
-      ++out.counts.sent;
     }
     for (int n = 0; n < devices; ++n) {
       if (!active) {
-        device_samples[n] = transmitters[n].next(Vector(), {});
+        device_samples[n] = transmitters[n].next(Vector(), Vector());
         continue;
       }
       const Vector codeword = precoders.precode(n, features[t][n]);
-      AuxMessage message;
-      message.device_id = n;
-      message.slot_counter = static_cast<std::uint32_t>(t & 0xFFFF);
-      if (values > 0) message.values.assign(aux_values[t][n].data(), aux_values[t][n].data() + values);
-      message.anchor = make_sign_anchor(codeword);
-      device_samples[n] = transmitters[n].next(codeword, encode_aux(message, AuxLayout{values}));
+      device_samples[n] = transmitters[n].next(codeword, values > 0 ? aux_values[t][n] : Vector());
       sent.back().push_back(codeword);
     }
     std::vector<const Sample*> inputs;
@@ -147,46 +132,32 @@ AirSlots transmit_features_over_air(const ScenarioConfig& scenario, const AirLin
       matched[k].process(antenna_samples[k].data(), antenna_samples[k].data(), static_cast<std::size_t>(length));
       filtered.push_back(antenna_samples[k].data());
     }
-    for (ReceivedSlot& frame : sync.push(filtered, static_cast<std::size_t>(length))) {
-      ++out.counts.detected;
-      std::vector<AuxMessage> messages;
-      std::string problem;
-      for (int n = 0; n < devices; ++n) {
-        const AuxDecodeResult r = decode_aux(dbpsk_demodulate(frame.aux[n]), AuxLayout{values});
-        if (!r.ok) {
-          ++out.counts.aux_crc_failures;
-          problem += (problem.empty() ? "" : "; ") + ("device " + std::to_string(n) + ": " + r.error);
-        } else if (r.message.device_id != n) {
-          problem += (problem.empty() ? "" : "; ") + ("mini-slot " + std::to_string(n) + " carries device id " +
-                                                      std::to_string(r.message.device_id));
-        }
-        messages.push_back(r.message);
+    for (DecodedFrame& frame : receiver.push(filtered, static_cast<std::size_t>(length))) {
+      if (frame.ok && frame.slot_id >= sent.size()) {
+        frame.ok = false;
+        frame.error = "frame " + std::to_string(frame.slot.index) + ": slot counter " + std::to_string(frame.slot_id) +
+                      " was never sent";
       }
-      std::uint32_t id = 0;
-      if (problem.empty()) {
-        id = unwrap_slot_id(messages.front().slot_counter, previous_id);
-        if (id >= sent.size()) problem = "slot counter " + std::to_string(id) + " was never sent";
-      }
-      if (!problem.empty()) {
-        ++out.counts.dropped;
-        out.errors.push_back("frame " + std::to_string(frame.index) + " at sample " +
-                             std::to_string(static_cast<long long>(frame.timing)) + " dropped: " + problem);
+      if (!frame.ok) {
+        out.errors.push_back(frame.error);
         continue;
       }
-      previous_id = id;
-      ++out.counts.decoded;
       std::vector<SignAnchor> anchors;
-      for (const AuxMessage& m : messages) anchors.push_back(m.anchor);
-      out.slots.received.push_back(stack_real(frame.payload));
-      out.slots.codewords.push_back(sent[id]);
+      for (const AuxMessage& m : frame.aux) anchors.push_back(m.anchor);
+      out.slots.received.push_back(stack_real(frame.slot.payload));
+      out.slots.codewords.push_back(sent[frame.slot_id]);
       out.slots.anchors.push_back(std::move(anchors));
-      out.slot_ids.push_back(id);
-      out.aux.push_back(std::move(messages));
-      frame.payload.resize(0, 0);
-      frame.aux.clear();
-      out.sync.push_back(std::move(frame));
+      out.slot_ids.push_back(frame.slot_id);
+      out.aux.push_back(std::move(frame.aux));
+      frame.slot.payload.resize(0, 0);
+      frame.slot.aux.clear();
+      out.sync.push_back(std::move(frame.slot));
     }
   }
+  out.counts = receiver.counts();
+  out.counts.sent = static_cast<int>(slots);
+  out.counts.decoded = static_cast<int>(out.slot_ids.size());
+  out.counts.dropped = out.counts.detected - out.counts.decoded;
   return out;
 }
 

@@ -8,10 +8,9 @@
 // The flowgraphs run the same library classes inside GNU Radio blocks.
 #pragma once
 
-#include "moema/rx/aux_message.hpp"
+#include "moema/rx/framing.hpp"
 #include "moema/rx/multiple_access_channel.hpp"
 #include "moema/rx/scenario.hpp"
-#include "moema/rx/slot_synchronizer.hpp"
 
 #include <cstdint>
 #include <limits>
@@ -26,15 +25,6 @@ struct AirLinkConfig {
   std::vector<DeviceImpairments> devices;                   // empty: none
   ApImpairments ap;
   double detection_threshold = SlotSyncConfig{}.detection_threshold;
-};
-
-// Frame accounting of one run (DESIGN.md: nothing is dropped silently).
-struct FrameCounts {
-  int sent = 0;
-  int detected = 0;       // preambles found
-  int decoded = 0;        // every device's aux message passed its CRC
-  int dropped = 0;        // detected but not usable: an aux CRC failure or an unknown slot id
-  int aux_crc_failures = 0;
 };
 
 struct AirSlots {

@@ -1,0 +1,69 @@
+// Both ends of the slot format (slot_format.hpp) as stateful objects, shared
+// by the library's sample-level link (air_link.hpp) and the GNU Radio blocks:
+// a device's framer (payload, aux message with its slot counter and sign
+// anchor) and the access point's frame receiver (synchroniser, aux decoding,
+// slot ids, frame accounting).
+#pragma once
+
+#include "moema/rx/aux_message.hpp"
+#include "moema/rx/slot_synchronizer.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace moema::rx {
+
+class DeviceFramer {
+ public:
+  DeviceFramer(const SlotFormat& format, int device);
+
+  // The next slot at the symbol rate (format.slot_symbols() entries): the
+  // unit-norm codeword as the payload, and an aux message with this device's
+  // id, its slot counter (16 bits on air), `aux_values` (format.aux_values of
+  // them) and the codeword's sign anchor.
+  ComplexVector next(const Vector& codeword, const Vector& aux_values);
+  std::uint32_t slots_framed() const { return counter_; }
+
+ private:
+  SlotFormat format_;
+  int device_;
+  std::uint32_t counter_ = 0;
+};
+
+// Frame accounting (DESIGN.md: nothing is dropped silently).
+struct FrameCounts {
+  int sent = 0;            // known to simulations only
+  int detected = 0;        // preambles found
+  int decoded = 0;         // every device's aux message passed its CRC
+  int dropped = 0;         // detected but unusable: an aux CRC failure or a wrong device id
+  int aux_crc_failures = 0;
+};
+
+struct DecodedFrame {
+  ReceivedSlot slot;             // Y, the aux symbols, timing, CFO, SNR
+  std::vector<AuxMessage> aux;   // per device, as decoded
+  std::uint32_t slot_id = 0;     // the slot counter, unwrapped past 16 bits (frames arrive in order)
+  bool ok = false;
+  std::string error;             // why not ok, naming the frame and the device
+};
+
+class FrameReceiver {
+ public:
+  explicit FrameReceiver(const SlotSyncConfig& config);
+
+  // K channels of matched-filtered samples in; every frame they complete out,
+  // usable or not (see DecodedFrame::ok and error).
+  std::vector<DecodedFrame> push(const std::vector<const Sample*>& channels, std::size_t n);
+  const FrameCounts& counts() const { return counts_; }
+  const SlotSyncConfig& config() const { return sync_.config(); }
+
+ private:
+  DecodedFrame decode(ReceivedSlot slot);
+
+  SlotSynchronizer sync_;
+  FrameCounts counts_;
+  std::int64_t previous_id_ = -1;
+};
+
+}  // namespace moema::rx
