@@ -159,14 +159,13 @@ std::uint64_t SlotSynchronizer::last_symbol_reach() const {
 // The summed correlation power of the known preamble at fractional position
 // tau, from the per-channel correlations at integer lags (the correlation is
 // a linear filter of band-limited samples, so it interpolates like them).
-double SlotSynchronizer::refine_timing(std::uint64_t coarse, double cfo, std::vector<ComplexVector>& lags,
-                                       std::int64_t& lag0) const {
+double SlotSynchronizer::refine_timing(std::uint64_t coarse, double cfo) const {
   const int sps = config_.format.samples_per_symbol;
   const int reach = kSearchSymbols * sps + kInterpolationHalf + 1;
-  lag0 = static_cast<std::int64_t>(coarse) - reach;
+  std::int64_t lag0 = static_cast<std::int64_t>(coarse) - reach;
   if (lag0 < static_cast<std::int64_t>(base_)) lag0 = static_cast<std::int64_t>(base_);
   const int count = 2 * reach + 1;
-  lags.assign(config_.antennas, ComplexVector::Zero(count));
+  std::vector<ComplexVector> lags(config_.antennas, ComplexVector::Zero(count));
   ComplexVector reference(preamble_.size());
   for (Eigen::Index i = 0; i < preamble_.size(); ++i)
     reference(i) = std::conj(preamble_(i)) * rotation(cfo, static_cast<double>(i * sps));
@@ -260,9 +259,7 @@ ReceivedSlot SlotSynchronizer::extract(std::uint64_t peak, Sample correlation) c
   const int antennas = config_.antennas;
   ReceivedSlot slot;
   slot.cfo = std::arg(correlation) / (kTwoPi * window_);
-  std::vector<ComplexVector> lags;
-  std::int64_t lag0 = 0;
-  slot.timing = refine_timing(peak, slot.cfo, lags, lag0);
+  slot.timing = refine_timing(peak, slot.cfo);
   slot.cfo += residual_cfo(slot.timing, slot.cfo);
 
   const SymbolSampler sample(*this, slot.timing);

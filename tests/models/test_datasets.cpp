@@ -1,12 +1,12 @@
 #include "moema/models/datasets.hpp"
 #include "moema/models/idx.hpp"
 
+#include "test_files.hpp"
+
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,39 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-std::string make_temp_dir() {
-  std::string pattern = ::testing::TempDir() + "moema_data_XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
-  return pattern;
-}
-
-void write_raw(const std::string& path, const Bytes& bytes) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-void write_gzip(const std::string& path, const Bytes& bytes) {
-  fs::create_directories(fs::path(path).parent_path());
-  gzFile file = gzopen(path.c_str(), "wb");
-  if (file == nullptr) throw std::runtime_error("gzopen failed for " + path);
-  const int written = gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size()));
-  if (gzclose(file) != Z_OK || written != static_cast<int>(bytes.size()))
-    throw std::runtime_error("gzwrite failed for " + path);
-}
-
-void expect_data_error(const std::function<void()>& action, const std::vector<std::string>& parts) {
-  try {
-    action();
-    ADD_FAILURE() << "no DataError thrown";
-  } catch (const DataError& error) {
-    const std::string message = error.what();
-    for (const auto& part : parts) EXPECT_NE(message.find(part), std::string::npos) << "message: " << message;
-  }
-}
+using namespace test_files;
 
 // Tiny hand-built data sets of 2x2 images. MNIST train: three images,
 // labels 7 0 9; test: one image, label 3. Fashion train: two images,

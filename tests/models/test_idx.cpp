@@ -1,10 +1,10 @@
 #include "moema/models/idx.hpp"
 
+#include "test_files.hpp"
+
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -14,43 +14,11 @@ using namespace moema::models;
 
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-// A fresh directory under GoogleTest's temporary folder.
-std::string make_temp_dir() {
-  std::string pattern = ::testing::TempDir() + "moema_idx_XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
-  return pattern;
-}
-
-void write_raw(const std::string& path, const Bytes& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-void write_gzip(const std::string& path, const Bytes& bytes) {
-  gzFile file = gzopen(path.c_str(), "wb");
-  if (file == nullptr) throw std::runtime_error("gzopen failed for " + path);
-  const int written = gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size()));
-  if (gzclose(file) != Z_OK || written != static_cast<int>(bytes.size()))
-    throw std::runtime_error("gzwrite failed for " + path);
-}
+using namespace test_files;
 
 Bytes read_raw(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// Runs `action`, expects a DataError, and checks its message has each part.
-void expect_data_error(const std::function<void()>& action, const std::vector<std::string>& parts) {
-  try {
-    action();
-    ADD_FAILURE() << "no DataError thrown";
-  } catch (const DataError& error) {
-    const std::string message = error.what();
-    for (const auto& part : parts) EXPECT_NE(message.find(part), std::string::npos) << "message: " << message;
-  }
 }
 
 // Header of an unsigned-byte IDX file with one dimension of 258 (0x0102),

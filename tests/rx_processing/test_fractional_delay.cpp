@@ -1,4 +1,5 @@
 #include "moema/rx/fractional_delay.hpp"
+#include "test_signals.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,23 +13,15 @@
 
 using namespace moema::rx;
 using cd = std::complex<double>;
+using moema::rx::test_signals::kPi;
+using moema::rx::test_signals::random_samples;
+using moema::rx::test_signals::tone;
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
-
-cd tone(double f, double t) { return std::polar(1.0, 2 * kPi * f * t); }
 
 std::vector<cd> tone_samples(double f, std::size_t n) {
   std::vector<cd> x(n);
   for (std::size_t t = 0; t < n; ++t) x[t] = tone(f, static_cast<double>(t));
-  return x;
-}
-
-std::vector<cd> random_samples(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> gauss;
-  std::vector<cd> x(n);
-  for (cd& v : x) v = {gauss(rng), gauss(rng)};
   return x;
 }
 

@@ -1,4 +1,5 @@
 #include "moema/rx/multiple_access_channel.hpp"
+#include "test_signals.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,20 +14,12 @@
 
 using namespace moema::rx;
 using cd = std::complex<double>;
+using moema::rx::test_signals::kPi;
+using moema::rx::test_signals::random_samples;
+using moema::rx::test_signals::tone;
 using Streams = std::vector<std::vector<cd>>;
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
-
-cd tone(double f, double t) { return std::polar(1.0, 2 * kPi * f * t); }
-
-std::vector<cd> random_samples(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> gauss;
-  std::vector<cd> x(n);
-  for (cd& v : x) v = {gauss(rng), gauss(rng)};
-  return x;
-}
 
 MultipleAccessConfig one_device(int antennas, DeviceImpairments device = {}) {
   MultipleAccessConfig config;

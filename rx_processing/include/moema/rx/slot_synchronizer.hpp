@@ -86,8 +86,7 @@ class SlotSynchronizer {
   void scan_for_peak();
   std::uint64_t last_symbol_reach() const;
   ReceivedSlot extract(std::uint64_t peak, Sample correlation) const;
-  double refine_timing(std::uint64_t coarse, double cfo, std::vector<ComplexVector>& lags,
-                       std::int64_t& lag0) const;
+  double refine_timing(std::uint64_t coarse, double cfo) const;
   double residual_cfo(double timing, double cfo) const;
   void discard_before(std::uint64_t position);
 
