@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 namespace moema::models {
 
@@ -88,6 +89,19 @@ TaskCentres TaskCentres::from_json(const nlohmann::json& j) {
     for (std::size_t d = 0; d < j[c].size(); ++d) centres(c, d) = j[c][d].get<double>();
   }
   return TaskCentres(centres);
+}
+
+rx::Matrix aux_from_distances(const rx::Matrix& distances, Signalling signalling) {
+  if (distances.cols() != kAuxDim)
+    throw std::invalid_argument("aux_from_distances: " + std::to_string(distances.cols()) + " values per message, expected " +
+                                std::to_string(kAuxDim));
+  if (signalling == Signalling::Distance) return distances;
+  rx::Matrix onehot(distances.rows(), kAuxDim);
+  for (Eigen::Index i = 0; i < distances.rows(); ++i) {
+    const bool mnist = distances(i, 0) <= distances(i, 1);
+    onehot.row(i) << (mnist ? 1.0 : 0.0), (mnist ? 0.0 : 1.0);
+  }
+  return onehot;
 }
 
 }  // namespace moema::models

@@ -36,15 +36,7 @@ std::vector<DeviceStream> embed_device_streams(Embedding& embedding, const Label
 
 CodewordSet codeword_set(const Reconstruction& r, const TaskCentres& centres, Signalling signalling) {
   if (r.aux.size() == 0) return make_codeword_set(r.codewords, centres.signals(r.features, signalling), r.labels);
-  // Over the air: the distance-based values as received; one-hot is their
-  // nearest task, the rule TaskCentres::nearest_task applies.
-  rx::Matrix aux = r.aux;
-  if (signalling == Signalling::OneHot)
-    for (Eigen::Index i = 0; i < aux.rows(); ++i) {
-      const bool mnist = aux(i, 0) <= aux(i, 1);
-      aux.row(i) << (mnist ? 1.0 : 0.0), (mnist ? 0.0 : 1.0);
-    }
-  return make_codeword_set(r.codewords, aux, r.labels);
+  return make_codeword_set(r.codewords, aux_from_distances(r.aux, signalling), r.labels);  // over the air
 }
 
 std::string ReceiverKey::name() const {

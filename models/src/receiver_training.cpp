@@ -86,12 +86,16 @@ MixtureOfExperts train_moema(const CodewordSet& data, const MoeConfig& config, c
         fit(*expert, data.select(task_indices(data, task)), training.expert_epochs, training, training.label + name,
             [&](const CodewordSet& b) { return F::cross_entropy(expert->forward(b.codewords), b.labels); });
   }
-  // Phase 2: gate and all experts on every codeword, plus load balance.
+  fine_tune_moema(moe, data, training, log);  // phase 2
+  return moe;
+}
+
+void fine_tune_moema(MixtureOfExperts& moe, const CodewordSet& data, const TrainingConfig& training, TrainingLog& log) {
+  // Gate and all experts on every codeword, plus load balance.
   log.epoch_loss = fit(*moe, data, training.epochs, training, training.label + " moema", [&](const CodewordSet& b) {
     const MoeOutput out = moe->forward(b.codewords, b.aux);
     return F::nll_loss(out.log_probabilities, b.labels) + training.load_balance_weight * load_balance_loss(out.gate);
   });
-  return moe;
 }
 
 double accuracy(Mlp& single, const CodewordSet& data) {

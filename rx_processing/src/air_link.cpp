@@ -74,65 +74,110 @@ class DeviceTransmitter {
 
 }  // namespace
 
+struct UplinkSimulator::Impl {
+  Impl(const ScenarioConfig& scenario, const AirLinkConfig& air, int aux_values)
+      : precoders([&] {
+          PrecoderConfig pc = scenario.precoders;
+          pc.seed = scenario.seed;
+          return pc;
+        }()),
+        format(slot_format(air, scenario.precoders, aux_values)),
+        antennas(scenario.channel.antennas),
+        channel(channel_config(scenario, air, format),
+                scenario.seed + 1 + 0x9E3779B97F4A7C15ULL * scenario.channel_stream) {
+    const std::vector<double> taps = root_raised_cosine(format.samples_per_symbol, format.rolloff, format.filter_span);
+    for (int n = 0; n < format.devices; ++n) transmitters.emplace_back(format, n, taps);
+  }
+
+  PrecoderSet precoders;
+  SlotFormat format;
+  int antennas;
+  MultipleAccessChannel channel;
+  std::vector<DeviceTransmitter> transmitters;
+  std::vector<std::vector<Sample>> device_samples;
+};
+
+UplinkSimulator::UplinkSimulator(const ScenarioConfig& scenario, const AirLinkConfig& air, int aux_values)
+    : impl_(std::make_unique<Impl>(scenario, air, aux_values)) {}
+UplinkSimulator::~UplinkSimulator() = default;
+UplinkSimulator::UplinkSimulator(UplinkSimulator&&) noexcept = default;
+const PrecoderSet& UplinkSimulator::precoders() const { return impl_->precoders; }
+const SlotFormat& UplinkSimulator::format() const { return impl_->format; }
+int UplinkSimulator::antennas() const { return impl_->antennas; }
+
+std::vector<Vector> UplinkSimulator::next(const std::vector<Vector>& features, const std::vector<Vector>& aux_values,
+                                          std::vector<std::vector<Sample>>& antenna_samples) {
+  Impl& s = *impl_;
+  const int devices = s.format.devices;
+  const bool active = !features.empty();
+  if (active && static_cast<int>(features.size()) != devices)
+    throw std::invalid_argument("UplinkSimulator: " + std::to_string(features.size()) + " features for " +
+                                std::to_string(devices) + " devices");
+  if (!aux_values.empty() && static_cast<int>(aux_values.size()) != devices)
+    throw std::invalid_argument("UplinkSimulator: aux values for " + std::to_string(aux_values.size()) +
+                                " devices, the uplink has " + std::to_string(devices));
+  std::vector<Vector> sent;
+  s.device_samples.resize(devices);
+  for (int n = 0; n < devices; ++n) {
+    if (!active) {
+      s.device_samples[n] = s.transmitters[n].next(Vector(), Vector());
+      continue;
+    }
+    sent.push_back(s.precoders.precode(n, features[n]));
+    s.device_samples[n] = s.transmitters[n].next(sent.back(), aux_values.empty() ? Vector() : aux_values[n]);
+  }
+  const auto length = static_cast<std::size_t>(s.format.slot_samples());
+  antenna_samples.resize(s.antennas);
+  std::vector<const Sample*> inputs;
+  for (const auto& d : s.device_samples) inputs.push_back(d.data());
+  std::vector<Sample*> outputs;
+  for (auto& a : antenna_samples) {
+    a.resize(length);
+    outputs.push_back(a.data());
+  }
+  s.channel.process(inputs, outputs, length);
+  return sent;
+}
+
 AirSlots transmit_features_over_air(const ScenarioConfig& scenario, const AirLinkConfig& air,
                                     const std::vector<std::vector<Vector>>& features,
                                     const std::vector<std::vector<Vector>>& aux_values) {
-  PrecoderConfig pc = scenario.precoders;
-  pc.seed = scenario.seed;
-  const int devices = pc.devices;
   const int values = aux_values.empty() ? 0 : static_cast<int>(aux_values.front().front().size());
   if (!aux_values.empty() && aux_values.size() != features.size())
     throw std::invalid_argument("transmit_features_over_air: aux values for " + std::to_string(aux_values.size()) +
                                 " slots, features for " + std::to_string(features.size()));
-  const SlotFormat f = slot_format(air, pc, values);
-  const int antennas = scenario.channel.antennas;
-  const int length = f.slot_samples();
+  UplinkSimulator uplink(scenario, air, values);
+  const SlotFormat& f = uplink.format();
+  const int antennas = uplink.antennas();
+  const auto length = static_cast<std::size_t>(f.slot_samples());
 
-  AirSlots out{SimulatedSlots{PrecoderSet(pc), {}, {}, {}}, {}, {}, {}, {}, {}};
-  const PrecoderSet& precoders = out.slots.precoders;
-  MultipleAccessChannel channel(channel_config(scenario, air, f),
-                                scenario.seed + 1 + 0x9E3779B97F4A7C15ULL * scenario.channel_stream);
+  AirSlots out{SimulatedSlots{uplink.precoders(), {}, {}, {}}, {}, {}, {}, {}, {}};
   FrameReceiver receiver(SlotSyncConfig{f, antennas, air.detection_threshold});
   const std::vector<double> taps = root_raised_cosine(f.samples_per_symbol, f.rolloff, f.filter_span);
-  std::vector<DeviceTransmitter> transmitters;
-  for (int n = 0; n < devices; ++n) transmitters.emplace_back(f, n, taps);
   std::vector<FirFilter> matched(antennas, FirFilter(taps));
 
   std::vector<std::vector<Vector>> sent;  // [slot][device]
-  std::vector<std::vector<Sample>> device_samples(devices), antenna_samples(antennas, std::vector<Sample>(length));
+  std::vector<std::vector<Sample>> antenna_samples;
   const std::size_t slots = features.size();
   // One silent slot first (the synchroniser needs some history) and two after
   // (the filters' and the channel's delays flush the last slot through).
   for (std::size_t step = 0; step < slots + 3; ++step) {
     const bool active = step >= 1 && step <= slots;
     const std::size_t t = step - 1;
-    if (active) {
-      if (static_cast<int>(features[t].size()) != devices)
-        throw std::invalid_argument("transmit_features_over_air: slot " + std::to_string(t) + " has " +
-                                    std::to_string(features[t].size()) + " features for " + std::to_string(devices) +
-                                    " devices");
-      sent.emplace_back();
-    }
-    for (int n = 0; n < devices; ++n) {
-      if (!active) {
-        device_samples[n] = transmitters[n].next(Vector(), Vector());
-        continue;
-      }
-      const Vector codeword = precoders.precode(n, features[t][n]);
-      device_samples[n] = transmitters[n].next(codeword, values > 0 ? aux_values[t][n] : Vector());
-      sent.back().push_back(codeword);
-    }
-    std::vector<const Sample*> inputs;
-    for (const auto& d : device_samples) inputs.push_back(d.data());
-    std::vector<Sample*> outputs;
-    for (auto& a : antenna_samples) outputs.push_back(a.data());
-    channel.process(inputs, outputs, static_cast<std::size_t>(length));
+    if (active && static_cast<int>(features[t].size()) != f.devices)
+      throw std::invalid_argument("transmit_features_over_air: slot " + std::to_string(t) + " has " +
+                                  std::to_string(features[t].size()) + " features for " + std::to_string(f.devices) +
+                                  " devices");
+    std::vector<Vector> codewords = uplink.next(active ? features[t] : std::vector<Vector>{},
+                                                active && values > 0 ? aux_values[t] : std::vector<Vector>{},
+                                                antenna_samples);
+    if (active) sent.push_back(std::move(codewords));
     std::vector<const Sample*> filtered;
     for (int k = 0; k < antennas; ++k) {
-      matched[k].process(antenna_samples[k].data(), antenna_samples[k].data(), static_cast<std::size_t>(length));
+      matched[k].process(antenna_samples[k].data(), antenna_samples[k].data(), length);
       filtered.push_back(antenna_samples[k].data());
     }
-    for (DecodedFrame& frame : receiver.push(filtered, static_cast<std::size_t>(length))) {
+    for (DecodedFrame& frame : receiver.push(filtered, length)) {
       if (frame.ok && frame.slot_id >= sent.size()) {
         frame.ok = false;
         frame.error = "frame " + std::to_string(frame.slot.index) + ": slot counter " + std::to_string(frame.slot_id) +

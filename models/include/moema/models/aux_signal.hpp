@@ -55,4 +55,9 @@ class TaskCentres {
   rx::Matrix centres_;
 };
 
+// The gate's input from distance-based messages as received over the air (one
+// row per message): the distances themselves, or for one-hot the nearest task,
+// the rule TaskCentres::nearest_task applies at the device.
+rx::Matrix aux_from_distances(const rx::Matrix& distances, Signalling signalling);
+
 }  // namespace moema::models

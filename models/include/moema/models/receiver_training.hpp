@@ -48,6 +48,10 @@ Mlp train_single(const CodewordSet& data, const MoeConfig& config, const Trainin
 MixtureOfExperts train_moema(const CodewordSet& data, const MoeConfig& config, const TrainingConfig& training,
                              TrainingLog& log);
 
+// Phase 2 again, from trained weights: the AP fine-tunes the MoE on its
+// learning slots' reconstructions (paper Sec. 4).
+void fine_tune_moema(MixtureOfExperts& moe, const CodewordSet& data, const TrainingConfig& training, TrainingLog& log);
+
 struct MoeEvaluation {
   double accuracy = 0;  // percent
   // Mean gate weight of each expert over samples of each task [task][expert].

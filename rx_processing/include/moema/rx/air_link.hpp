@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,34 @@ struct AirSlots {
   std::vector<ReceivedSlot> sync;                     // timing, CFO, SNR per decoded frame (payload cleared)
   FrameCounts counts;
   std::vector<std::string> errors;                    // one line per dropped frame
+};
+
+// The devices and the channel of a simulated uplink, one slot period at a
+// time: each device frames (DeviceFramer) and pulse-shapes its slot, and the
+// multiple-access channel turns the N device streams into K antenna streams.
+// The receiving end is up to the caller (FrameReceiver after matched filters,
+// or a recorder), which is what lets moema-loopback record what it receives.
+class UplinkSimulator {
+ public:
+  // Precoders from `scenario` (its seed); channel draws from its seed and
+  // channel_stream, as transmit_features() does. `aux_values` per message.
+  UplinkSimulator(const ScenarioConfig& scenario, const AirLinkConfig& air, int aux_values);
+  ~UplinkSimulator();
+  UplinkSimulator(UplinkSimulator&&) noexcept;
+
+  const PrecoderSet& precoders() const;
+  const SlotFormat& format() const;
+  int antennas() const;
+
+  // One slot period (format().slot_samples() samples per antenna). Device n
+  // sends features[n] (unit norm) with aux_values[n]; `features` empty: all
+  // devices are silent. Returns the codewords sent (empty when silent).
+  std::vector<Vector> next(const std::vector<Vector>& features, const std::vector<Vector>& aux_values,
+                           std::vector<std::vector<Sample>>& antenna_samples);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Sends features[t][n] (unit norm) from device n in slot t, with aux values

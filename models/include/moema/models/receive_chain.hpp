@@ -1,0 +1,48 @@
+// The access point's chain from raw channel samples (cf32, as a USRP or a
+// SigMF recording delivers them) to decisions, without GNU Radio: K matched
+// filters (rx::FirFilter), the ApReceiver, and the DecisionLog. moema-loopback
+// and moema-replay run it; the GNU Radio receiver hier block runs the same
+// ApReceiver behind GNU Radio's own filters.
+#pragma once
+
+#include "moema/models/ap_receiver.hpp"
+#include "moema/models/decision_log.hpp"
+
+#include <complex>
+#include <string>
+#include <vector>
+
+namespace moema::models {
+
+class ReceiveChain {
+ public:
+  ReceiveChain(const ApReceiverConfig& config, const std::string& decisions_path = "");
+
+  // n samples of each of the K channels.
+  void push(const std::vector<const std::complex<float>*>& channels, std::size_t n);
+  void finish();  // end of the stream (see ApReceiver::finish)
+
+  ApReceiver& receiver() { return receiver_; }
+  DecisionLog& log() { return log_; }
+  // Detected frames since the last call, timed in input samples.
+  std::vector<FrameEvent> take_frames();
+  // The --json object of moema-loopback and moema-replay.
+  nlohmann::json summary() const;
+  // Seconds spent in the matched filters and in the receiver so far.
+  double filter_seconds() const { return filter_seconds_; }
+  double receiver_seconds() const { return receiver_seconds_; }
+
+ private:
+  void collect_errors();
+
+  ApReceiver receiver_;
+  DecisionLog log_;
+  std::vector<rx::FirFilter> matched_;
+  double delay_ = 0;  // the matched filter's group delay, samples
+  std::vector<std::vector<rx::Sample>> buffers_;
+  std::vector<std::string> errors_;
+  std::vector<FrameEvent> frames_;
+  double filter_seconds_ = 0, receiver_seconds_ = 0;
+};
+
+}  // namespace moema::models

@@ -1,0 +1,70 @@
+#include "moema/models/receive_chain.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+namespace moema::models {
+
+namespace {
+
+std::vector<double> matched_taps(const ApReceiverConfig& c) {
+  const rx::SlotFormat f = c.sync().format;
+  return rx::root_raised_cosine(f.samples_per_symbol, f.rolloff, f.filter_span);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+ReceiveChain::ReceiveChain(const ApReceiverConfig& config, const std::string& decisions_path)
+    : receiver_(config), log_(decisions_path) {
+  const std::vector<double> taps = matched_taps(config);
+  matched_.assign(config.antennas, rx::FirFilter(taps));
+  delay_ = 0.5 * static_cast<double>(taps.size() - 1);
+  buffers_.resize(config.antennas);
+}
+
+void ReceiveChain::push(const std::vector<const std::complex<float>*>& channels, std::size_t n) {
+  if (channels.size() != matched_.size())
+    throw std::invalid_argument("ReceiveChain: " + std::to_string(channels.size()) + " channels, the receiver has " +
+                                std::to_string(matched_.size()));
+  auto start = std::chrono::steady_clock::now();
+  std::vector<const rx::Sample*> filtered;
+  for (std::size_t k = 0; k < channels.size(); ++k) {
+    buffers_[k].assign(channels[k], channels[k] + n);
+    matched_[k].process(buffers_[k].data(), buffers_[k].data(), n);
+    filtered.push_back(buffers_[k].data());
+  }
+  filter_seconds_ += seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  log_.add(receiver_.push(filtered, n));
+  receiver_seconds_ += seconds_since(start);
+  collect_errors();
+}
+
+void ReceiveChain::finish() {
+  log_.add(receiver_.finish());
+  collect_errors();
+}
+
+void ReceiveChain::collect_errors() {
+  for (std::string& e : receiver_.take_errors()) errors_.push_back(std::move(e));
+  for (FrameEvent& f : receiver_.take_frames()) {
+    f.timing -= delay_;  // back to the input's samples
+    frames_.push_back(std::move(f));
+  }
+}
+
+std::vector<FrameEvent> ReceiveChain::take_frames() {
+  std::vector<FrameEvent> out;
+  out.swap(frames_);
+  return out;
+}
+
+nlohmann::json ReceiveChain::summary() const {
+  return log_.summary(receiver_.counts(), receiver_.subspace_similarity(), receiver_.detected_overlap(), errors_);
+}
+
+}  // namespace moema::models
