@@ -48,7 +48,7 @@ struct Options {
   double sample_rate = 1e6, frequency = 0;
   bool reference = true;
   bool json = false;
-  int threads = 2;
+  int threads = 1;  // the MoE is small: a second LibTorch thread only competes with the filters
 };
 
 double parse_snr(const std::string& s) {

@@ -29,7 +29,7 @@ struct Options {
   std::string weights_dir, data_dir, train_dir;
   bool json = false;
   bool timing = false;
-  int threads = 2;
+  int threads = 1;  // the MoE is small: a second LibTorch thread only competes with the filters
 };
 
 ApReceiverConfig receiver_config(const rx::SigmfReader& reader, const Options& o) {
@@ -87,6 +87,8 @@ json replay(const Options& o) {
                         {"seconds_read", read_seconds},
                         {"seconds_matched_filters", chain.filter_seconds()},
                         {"seconds_receiver", chain.receiver_seconds()},
+                        {"seconds_learning_phase_end", chain.receiver().learning_seconds()},
+                        {"seconds_receiver_per_slot_work", chain.receiver_seconds() - chain.receiver().learning_seconds()},
                         {"seconds_total", total},
                         {"real_time_factor_at_1MSps", signal_seconds / total}};
   }
@@ -106,10 +108,12 @@ void print_summary(const json& r) {
   for (const std::string& e : r.at("errors")) std::printf("  %s\n", e.c_str());
   if (r.contains("timing")) {
     const json& t = r.at("timing");
-    std::printf("\nstage             seconds   x real time at 1 MS/s (K=%d)\n", t.at("channels").get<int>());
+    std::printf("\nstage                         seconds   x real time at 1 MS/s (K=%d, %.3f s of signal)\n",
+                t.at("channels").get<int>(), t.at("samples_per_channel").get<double>() / 1e6);
     const double signal = t.at("samples_per_channel").get<double>() / 1e6;
-    for (const char* stage : {"seconds_read", "seconds_matched_filters", "seconds_receiver", "seconds_total"})
-      std::printf("%-17s %7.3f   %6.2f\n", stage + 8, t.at(stage).get<double>(), signal / t.at(stage).get<double>());
+    for (const char* stage : {"seconds_read", "seconds_matched_filters", "seconds_receiver", "seconds_learning_phase_end",
+                              "seconds_receiver_per_slot_work", "seconds_total"})
+      std::printf("%-29s %7.3f   %6.2f\n", stage + 8, t.at(stage).get<double>(), signal / t.at(stage).get<double>());
   }
 }
 

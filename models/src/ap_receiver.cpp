@@ -6,6 +6,7 @@
 #include "moema/models/weights.hpp"
 #include "moema/rx/metrics.hpp"
 
+#include <chrono>
 #include <stdexcept>
 
 namespace moema::models {
@@ -14,6 +15,11 @@ namespace {
 
 // Fewer slots than this cannot span the signal space reliably.
 constexpr int kMinimumLearningSlots = 50;
+// Inference decides frames in groups of this many, in arrival order: one MoE
+// pass per group instead of per frame, and groups that do not depend on how
+// the samples were chunked, so replays stay bit-identical. Costs up to this
+// many slots of latency (finish() decides the last, partial group).
+constexpr std::size_t kDecisionGroup = 16;
 
 std::string weights_dir(const DeploymentConfig& d) {
   return d.weights_dir.empty() ? default_weights_dir() : d.weights_dir;
@@ -195,6 +201,12 @@ struct ApReceiver::Impl {
 
   // The learning phase ends: subspaces from the held slots, then their decisions.
   std::vector<SlotDecision> end_learning() {
+    const auto start = std::chrono::steady_clock::now();
+    struct Clock {  // adds the phase's duration however it ends
+      std::chrono::steady_clock::time_point start;
+      double& total;
+      ~Clock() { total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+    } clock{start, learning_seconds};
     std::vector<rx::Matrix> slots;
     for (const HeldFrame& h : held) slots.push_back(h.stacked);
     rx::RecoveryConfig rc;
@@ -225,13 +237,15 @@ struct ApReceiver::Impl {
   Receivers receivers;
   rx::PrecoderSet precoders;
   rx::FrameReceiver frames;
-  std::vector<HeldFrame> held;  // learning slots
+  std::vector<HeldFrame> held;     // learning slots
+  std::vector<HeldFrame> pending;  // inference frames waiting for their group
   bool recovery_failed = false;
   std::optional<rx::SubspaceEstimate> estimate;
   std::optional<rx::CodewordDecoder> decoder;
   std::map<std::uint32_t, std::vector<int>> truth;
   std::vector<std::string> errors;
   std::vector<FrameEvent> events;
+  double learning_seconds = 0;
 };
 
 ApReceiver::ApReceiver(const ApReceiverConfig& config) : impl_(std::make_unique<Impl>(config)) {}
@@ -241,7 +255,6 @@ void ApReceiver::set_truth(std::uint32_t slot_id, const std::vector<int>& labels
 
 std::vector<SlotDecision> ApReceiver::push(const std::vector<const rx::Sample*>& channels, std::size_t n) {
   Impl& s = *impl_;
-  std::vector<HeldFrame> ready;
   std::vector<SlotDecision> out;
   for (rx::DecodedFrame& frame : s.frames.push(channels, n)) {
     s.events.push_back({frame.slot.index, frame.slot.timing, frame.slot_id, frame.ok, frame.error});
@@ -251,24 +264,28 @@ std::vector<SlotDecision> ApReceiver::push(const std::vector<const rx::Sample*>&
     }
     if (s.recovery_failed) continue;
     if (s.decoder) {
-      ready.push_back(s.hold(frame));
+      s.pending.push_back(s.hold(frame));
+      if (s.pending.size() == kDecisionGroup) {
+        std::vector<SlotDecision> group = s.decide(s.pending, false);
+        out.insert(out.end(), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
+        s.pending.clear();
+      }
       continue;
     }
     s.held.push_back(s.hold(frame));
     if (static_cast<int>(s.held.size()) == s.config.learning_slots) out = s.end_learning();
-  }
-  // One frame per forward pass: a batch's size must not depend on how the
-  // samples were chunked, or replays would not be bit-identical.
-  for (HeldFrame& h : ready) {
-    std::vector<SlotDecision> one = s.decide({std::move(h)}, false);
-    out.push_back(std::move(one.front()));
   }
   return out;
 }
 
 std::vector<SlotDecision> ApReceiver::finish() {
   Impl& s = *impl_;
-  if (s.decoder || s.recovery_failed || s.held.empty()) return {};
+  if (s.decoder) {
+    std::vector<SlotDecision> out = s.decide(s.pending, false);
+    s.pending.clear();
+    return out;
+  }
+  if (s.recovery_failed || s.held.empty()) return {};
   if (static_cast<int>(s.held.size()) < kMinimumLearningSlots) {
     s.errors.push_back("end of stream during the learning phase: " + std::to_string(s.held.size()) +
                        " slots received, at least " + std::to_string(kMinimumLearningSlots) +
@@ -301,6 +318,8 @@ std::vector<double> ApReceiver::subspace_similarity() const {
     out.push_back(rx::subspace_similarity(impl_->precoders.basis(n), impl_->estimate->bases.at(n)));
   return out;
 }
+
+double ApReceiver::learning_seconds() const { return impl_->learning_seconds; }
 
 int ApReceiver::detected_overlap() const { return impl_->estimate ? impl_->estimate->overlap : -1; }
 

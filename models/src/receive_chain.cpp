@@ -1,6 +1,7 @@
 #include "moema/models/receive_chain.hpp"
 
 #include <chrono>
+#include <future>
 #include <stdexcept>
 
 namespace moema::models {
@@ -23,7 +24,7 @@ ReceiveChain::ReceiveChain(const ApReceiverConfig& config, const std::string& de
   const std::vector<double> taps = matched_taps(config);
   matched_.assign(config.antennas, rx::FirFilter(taps));
   delay_ = 0.5 * static_cast<double>(taps.size() - 1);
-  buffers_.resize(config.antennas);
+  for (auto& b : buffers_) b.resize(config.antennas);
 }
 
 void ReceiveChain::push(const std::vector<const std::complex<float>*>& channels, std::size_t n) {
@@ -31,20 +32,30 @@ void ReceiveChain::push(const std::vector<const std::complex<float>*>& channels,
     throw std::invalid_argument("ReceiveChain: " + std::to_string(channels.size()) + " channels, the receiver has " +
                                 std::to_string(matched_.size()));
   auto start = std::chrono::steady_clock::now();
-  std::vector<const rx::Sample*> filtered;
+  std::vector<std::vector<rx::Sample>>& block = buffers_[filling_];
   for (std::size_t k = 0; k < channels.size(); ++k) {
-    buffers_[k].assign(channels[k], channels[k] + n);
-    matched_[k].process(buffers_[k].data(), buffers_[k].data(), n);
-    filtered.push_back(buffers_[k].data());
+    block[k].assign(channels[k], channels[k] + n);
+    matched_[k].process(block[k].data(), block[k].data(), n);
   }
   filter_seconds_ += seconds_since(start);
-  start = std::chrono::steady_clock::now();
-  log_.add(receiver_.push(filtered, n));
-  receiver_seconds_ += seconds_since(start);
-  collect_errors();
+  wait();
+  receiving_ = std::async(std::launch::async, [this, &block, n] {
+    const auto begin = std::chrono::steady_clock::now();
+    std::vector<const rx::Sample*> filtered;
+    for (const auto& b : block) filtered.push_back(b.data());
+    log_.add(receiver_.push(filtered, n));
+    collect_errors();
+    receiver_seconds_ += seconds_since(begin);
+  });
+  filling_ = 1 - filling_;
+}
+
+void ReceiveChain::wait() {
+  if (receiving_.valid()) receiving_.get();  // rethrows the receiver's exception
 }
 
 void ReceiveChain::finish() {
+  wait();
   log_.add(receiver_.finish());
   collect_errors();
 }
@@ -58,12 +69,14 @@ void ReceiveChain::collect_errors() {
 }
 
 std::vector<FrameEvent> ReceiveChain::take_frames() {
+  wait();
   std::vector<FrameEvent> out;
   out.swap(frames_);
   return out;
 }
 
-nlohmann::json ReceiveChain::summary() const {
+nlohmann::json ReceiveChain::summary() {
+  wait();
   return log_.summary(receiver_.counts(), receiver_.subspace_similarity(), receiver_.detected_overlap(), errors_);
 }
 

@@ -9,7 +9,9 @@
 //   MoE, one decision per device.
 //
 // The learning slots are decided too, once the subspaces are known: no frame
-// is lost. Results depend only on the samples, not on how they are chunked.
+// is lost. Inference decides frames in groups of 16 (one MoE pass each), so a
+// decision comes up to 16 slots late; finish() flushes the last group.
+// Results depend only on the samples, not on how they are chunked.
 #pragma once
 
 #include "moema/models/deployment.hpp"
@@ -77,8 +79,9 @@ class ApReceiver {
 
   // K channels of matched-filtered samples; the decisions they complete.
   std::vector<SlotDecision> push(const std::vector<const rx::Sample*>& channels, std::size_t n);
-  // End of the stream: still learning, the subspaces are recovered from the
-  // slots received so far (at least 50) and those slots decided.
+  // End of the stream: the last group is decided; still learning, the
+  // subspaces are recovered from the slots received so far (at least 50) and
+  // those slots decided.
   std::vector<SlotDecision> finish();
 
   const rx::FrameCounts& counts() const;
@@ -90,6 +93,9 @@ class ApReceiver {
   // Eq. (6) per device against the deployment's precoders; empty while learning.
   std::vector<double> subspace_similarity() const;
   int detected_overlap() const;  // -1 while learning
+  // Time spent ending the learning phase (recovery, fine-tuning, deciding the
+  // T held slots): a one-off cost, reported apart from the per-slot work.
+  double learning_seconds() const;
   const ApReceiverConfig& config() const;
 
  private:

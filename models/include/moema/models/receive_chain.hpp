@@ -9,6 +9,7 @@
 #include "moema/models/decision_log.hpp"
 
 #include <complex>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -18,28 +19,34 @@ class ReceiveChain {
  public:
   ReceiveChain(const ApReceiverConfig& config, const std::string& decisions_path = "");
 
-  // n samples of each of the K channels.
+  // n samples of each of the K channels. The chain is a two-stage pipeline:
+  // this call filters the block while the receiver works on the previous one
+  // on a second thread, so decisions come one call late; the accessors below
+  // wait for the receiver first.
   void push(const std::vector<const std::complex<float>*>& channels, std::size_t n);
   void finish();  // end of the stream (see ApReceiver::finish)
 
-  ApReceiver& receiver() { return receiver_; }
-  DecisionLog& log() { return log_; }
+  ApReceiver& receiver() { wait(); return receiver_; }
+  DecisionLog& log() { wait(); return log_; }
   // Detected frames since the last call, timed in input samples.
   std::vector<FrameEvent> take_frames();
   // The --json object of moema-loopback and moema-replay.
-  nlohmann::json summary() const;
+  nlohmann::json summary();
   // Seconds spent in the matched filters and in the receiver so far.
   double filter_seconds() const { return filter_seconds_; }
   double receiver_seconds() const { return receiver_seconds_; }
 
  private:
   void collect_errors();
+  void wait();  // until the receiver has taken the last block
 
   ApReceiver receiver_;
   DecisionLog log_;
   std::vector<rx::FirFilter> matched_;
   double delay_ = 0;  // the matched filter's group delay, samples
-  std::vector<std::vector<rx::Sample>> buffers_;
+  std::vector<std::vector<rx::Sample>> buffers_[2];  // filtered blocks: one filling, one being received
+  int filling_ = 0;
+  std::future<void> receiving_;
   std::vector<std::string> errors_;
   std::vector<FrameEvent> frames_;
   double filter_seconds_ = 0, receiver_seconds_ = 0;
