@@ -42,9 +42,11 @@ struct Options {
   std::uint64_t seed = 1;
   int fine_tune_epochs = 0;
   std::string record_dir, decisions_path;
-  std::string data_dir = default_data_dir();
-  std::string weights_dir = default_weights_dir();
-  std::string train_dir = default_data_dir() + "/trained-receivers";
+  // Empty: the defaults, resolved where used, so a recording does not carry
+  // this machine's paths.
+  std::string data_dir;
+  std::string weights_dir;
+  std::string train_dir;  // empty: <data>/trained-receivers
   double sample_rate = 1e6, frequency = 0;
   bool reference = true;
   bool json = false;
@@ -111,10 +113,11 @@ rx::SigmfAnnotation annotation(const FrameEvent& f, int slot_samples) {
 // The same test samples over the slot-level channel (no radio): MoEMA's
 // accuracy with blindly estimated subspaces, as moema-experiment reports it.
 double reference_accuracy(const Options& o, const ApReceiverConfig& c, const std::vector<DeviceStream>& streams) {
-  Embedding embedding = load_embedding(o.weights_dir);
+  const std::string weights_dir = o.weights_dir.empty() ? default_weights_dir() : o.weights_dir;
+  Embedding embedding = load_embedding(weights_dir);
   const ReceiverKey key{o.devices, c.deployment.codeword_length, embedding.feature_dim(), c.deployment.overlap, c.deployment.decoder, o.seed};
-  std::optional<Receivers> receivers = load_receivers(key, o.weights_dir + "/receivers");
-  if (!receivers) receivers = load_receivers(key, o.train_dir);
+  std::optional<Receivers> receivers = load_receivers(key, weights_dir + "/receivers");
+  if (!receivers) receivers = load_receivers(key, o.train_dir.empty() ? default_data_dir() + "/trained-receivers" : o.train_dir);
   LinkConfig link;
   link.devices = o.devices;
   link.antennas = o.antennas;

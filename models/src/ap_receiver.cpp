@@ -31,11 +31,11 @@ int embedder_feature_dim(const DeploymentConfig& d) {
 
 Receivers load_deployment_receivers(const ApReceiverConfig& c, const ReceiverKey& key) {
   const std::string shipped = weights_dir(c.deployment) + "/receivers";
-  for (const std::string& dir : {shipped, c.train_dir})
-    if (!dir.empty())
-      if (auto r = load_receivers(key, dir)) return std::move(*r);
-  throw std::runtime_error("ApReceiver: no trained receivers " + key.name() + " in " + shipped +
-                           (c.train_dir.empty() ? "" : " or " + c.train_dir) +
+  // moema-experiment saves the receivers it trains here by default.
+  const std::string trained = c.train_dir.empty() ? default_data_dir() + "/trained-receivers" : c.train_dir;
+  for (const std::string& dir : {shipped, trained})
+    if (auto r = load_receivers(key, dir)) return std::move(*r);
+  throw std::runtime_error("ApReceiver: no trained receivers " + key.name() + " in " + shipped + " or " + trained +
                            "; train them with: moema-experiment --quick --devices " + std::to_string(key.devices) +
                            " --overlap " + std::to_string(key.overlap) + " --decoder " + rx::to_string(key.decoder) +
                            " --seed " + std::to_string(key.seed) + " --train-dir <dir>");

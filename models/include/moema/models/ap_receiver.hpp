@@ -37,7 +37,7 @@ struct ApReceiverConfig {
   int learning_slots = 1000;    // T
   Signalling signalling = Signalling::Distance;
   int fine_tune_epochs = 0;     // MoE epochs on the learning slots (needs their labels: set_truth)
-  std::string train_dir;        // receivers trained by moema-experiment are looked up here too
+  std::string train_dir;        // receivers trained by moema-experiment (empty: <data>/trained-receivers)
 
   rx::SlotSyncConfig sync() const;  // format completed from the deployment
   nlohmann::json to_json() const;
