@@ -25,12 +25,13 @@ cell() {
     return
   fi
   rm -f "$log"
-  /usr/bin/python3 -c '
-import json, sys
-r = json.loads(sys.argv[1])
-acc = "%.2f" % r["accuracy"] if r["accuracy"] is not None else "no decisions: " + "; ".join(r["errors"][-1:])[:120]
+  printf '%s' "$json" | /usr/bin/python3 -c '
+import json, re, sys
+r = json.load(sys.stdin)
+rank = re.search(r"dimension r = \d+", " ".join(r["errors"]))
+acc = "%.2f" % r["accuracy"] if r["accuracy"] is not None else "no decisions: subspace recovery failed (" + (rank.group(0) if rank else "see errors") + ")"
 sim = "%.4f" % min(r["subspace_similarity"]) if r["subspace_similarity"] else "-"
-print("%s | %s | %d/%d" % (acc, sim, r["frames_decoded"], r["frames_sent"]))' "$json"
+print("%s | %s | %d/%d" % (acc, sim, r["frames_decoded"], r["frames_sent"]))'
 }
 
 echo "Overlap $overlap, decoder $decoder, N=2, K=16, seed 1, 1000 slots, T=1000."
