@@ -4,6 +4,13 @@
 namespace py = pybind11;
 
 void bind_ma_channel(py::module& m);
+void bind_sigmf_sink(py::module& m);
+void bind_sigmf_source(py::module& m);
+void bind_pulse(py::module& m);
+#ifdef MOEMA_GR_WITH_MODELS
+void bind_device_source(py::module& m);
+void bind_ap_receiver(py::module& m);
+#endif
 
 PYBIND11_MODULE(moema_python, m)
 {
@@ -12,4 +19,15 @@ PYBIND11_MODULE(moema_python, m)
     py::module::import("gnuradio.gr");
 
     bind_ma_channel(m);
+    bind_sigmf_sink(m);
+    bind_sigmf_source(m);
+    bind_pulse(m);
+#ifdef MOEMA_GR_WITH_MODELS
+    // The blocks over models/ (LibTorch): absent from a build without Torch.
+    bind_device_source(m);
+    bind_ap_receiver(m);
+    m.attr("with_models") = true;
+#else
+    m.attr("with_models") = false;
+#endif
 }
