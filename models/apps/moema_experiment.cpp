@@ -148,20 +148,8 @@ class Experiment {
     c.recovery = rx::parse_recovery_method(o_.recovery);
     c.recovery_slots = o_.recovery_slots;
     c.seed = seed;
-    if (o_.air) c.air = air_config(seed);
+    if (o_.air) c.air = air_link_config({o_.cfo, o_.cfo_spread, o_.timing_spread, o_.dc}, o_.devices, o_.antennas, seed);
     return c;
-  }
-
-  rx::AirLinkConfig air_config(std::uint64_t seed) const {
-    rx::AirLinkConfig air;
-    for (int n = 0; n < o_.devices; ++n)
-      air.devices.push_back({0.0, n * o_.timing_spread, o_.cfo + n * o_.cfo_spread, 0.0});
-    if (o_.dc > 0) {
-      std::mt19937_64 rng(seed + 77);
-      std::uniform_real_distribution<double> angle(0, 2 * 3.14159265358979323846);
-      for (int k = 0; k < o_.antennas; ++k) air.ap.dc_offset.push_back(std::polar(o_.dc, angle(rng)));
-    }
-    return air;
   }
 
   Receivers receivers_for(const ReceiverKey& key, const std::vector<DeviceSamples>& devices) {

@@ -79,14 +79,8 @@ ApReceiverConfig receiver_config(const Options& o, int overlap) {
 }
 
 rx::AirLinkConfig air_config(const Options& o) {
-  rx::AirLinkConfig air;
+  rx::AirLinkConfig air = air_link_config({o.cfo, o.cfo_spread, o.timing_spread, o.dc}, o.devices, o.antennas, o.seed);
   air.snr_db = parse_snr(o.snr);
-  for (int n = 0; n < o.devices; ++n) air.devices.push_back({0.0, n * o.timing_spread, o.cfo + n * o.cfo_spread, 0.0});
-  if (o.dc > 0) {
-    std::mt19937_64 rng(o.seed + 77);
-    std::uniform_real_distribution<double> angle(0, 2 * M_PI);
-    for (int k = 0; k < o.antennas; ++k) air.ap.dc_offset.push_back(std::polar(o.dc, angle(rng)));
-  }
   return air;
 }
 

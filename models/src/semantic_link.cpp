@@ -3,6 +3,7 @@
 #include "moema/rx/metrics.hpp"
 #include "moema/rx/scenario.hpp"
 
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -94,6 +95,17 @@ void check_streams(const LinkConfig& config, const std::vector<DeviceStream>& st
 }
 
 }  // namespace
+
+rx::AirLinkConfig air_link_config(const RadioImpairments& im, int devices, int antennas, std::uint64_t seed) {
+  rx::AirLinkConfig air;
+  for (int n = 0; n < devices; ++n) air.devices.push_back({0.0, n * im.timing_spread, im.cfo + n * im.cfo_spread, 0.0});
+  if (im.dc > 0) {
+    std::mt19937_64 rng(seed + 77);
+    std::uniform_real_distribution<double> angle(0, 2 * 3.14159265358979323846);
+    for (int k = 0; k < antennas; ++k) air.ap.dc_offset.push_back(std::polar(im.dc, angle(rng)));
+  }
+  return air;
+}
 
 LinkResult run_link(const LinkConfig& config, const std::vector<DeviceStream>& streams, std::uint64_t channel_stream,
                     bool estimate) {

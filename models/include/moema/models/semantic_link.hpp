@@ -63,6 +63,15 @@ struct LinkResult {
   std::vector<std::string> frame_errors;
 };
 
+// The radio impairments moema-experiment --air and moema-loopback take:
+// every device's CFO is `cfo` plus n * cfo_spread, device n arrives
+// n * timing_spread samples late, and every AP channel has a DC offset of
+// magnitude `dc` and a random phase (drawn from `seed`).
+struct RadioImpairments {
+  double cfo = 0, cfo_spread = 0, timing_spread = 0, dc = 0;
+};
+rx::AirLinkConfig air_link_config(const RadioImpairments& impairments, int devices, int antennas, std::uint64_t seed);
+
 // Transmits the streams (all the same length) over the link and reconstructs
 // them (over the air: the decoded frames only, in the order received). `channel_stream` selects independent channel draws (0 for training
 // slots, 1 for test slots); blind estimation runs only when `estimate`.
