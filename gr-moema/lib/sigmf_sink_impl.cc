@@ -2,8 +2,6 @@
 
 #include <gnuradio/io_signature.h>
 
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 namespace gr {
@@ -49,39 +47,6 @@ double rx_time_seconds(const pmt::pmt_t& value)
     const double whole = pmt::is_uint64(secs) ? static_cast<double>(pmt::to_uint64(secs))
                                               : static_cast<double>(pmt::to_long(secs));
     return whole + pmt::to_double(frac);
-}
-
-// SigmfRecorder takes its extension fields at construction, but the truth is
-// complete only at the end of the run; so it is added to the collection and
-// to every channel's global after close(), with the recorder's own "moema:"
-// naming. (A SigmfRecorder setter would make this unnecessary.)
-void add_extension_field(const std::string& collection_path,
-                         const std::string& key,
-                         const nlohmann::json& value)
-{
-    namespace fs = std::filesystem;
-    const auto read = [](const fs::path& path) {
-        std::ifstream in(path);
-        return nlohmann::json::parse(in);
-    };
-    const auto write = [](const fs::path& path, const nlohmann::json& document) {
-        std::ofstream out(path, std::ios::trunc);
-        out << document.dump(2) << '\n';
-        out.close();
-        if (!out)
-            throw ::moema::rx::SigmfError(path.string() + ": cannot write");
-    };
-    const std::string field = "moema:" + key;
-    nlohmann::json collection = read(collection_path);
-    collection["collection"][field] = value;
-    write(collection_path, collection);
-    const fs::path dir = fs::path(collection_path).parent_path();
-    for (const auto& stream : collection["collection"]["core:streams"]) {
-        const fs::path meta = dir / (stream.at("name").get<std::string>() + ".sigmf-meta");
-        nlohmann::json document = read(meta);
-        document["global"][field] = value;
-        write(meta, document);
-    }
 }
 
 } // namespace
@@ -174,7 +139,7 @@ void sigmf_sink_impl::write_truth()
     if (incomplete > 0)
         d_logger->warn("{} slots with labels missing for some device are not in the truth",
                        incomplete);
-    add_extension_field(d_recorder.collection_path(), "truth", truth);
+    d_recorder.set_extension("truth", truth);
 }
 
 // Messages still queued when the stream ended: GNU Radio stops handling a
@@ -192,9 +157,9 @@ bool sigmf_sink_impl::stop()
 {
     drain_messages();
     try {
-        d_recorder.close();
         if (!d_truth.empty())
             write_truth();
+        d_recorder.close();
         d_logger->info("recorded {} samples per channel to {}",
                        d_recorder.samples_written(),
                        d_recorder.collection_path());

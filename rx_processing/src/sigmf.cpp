@@ -328,6 +328,12 @@ void SigmfRecorder::annotate(const SigmfAnnotation& a) {
   annotations_.push_back(a);
 }
 
+void SigmfRecorder::set_extension(const std::string& key, const nlohmann::json& value) {
+  require_open("set_extension");
+  require_arg(key != "channel" && key != "channels", "extension keys \"channel\" and \"channels\" are reserved");
+  info_.extension[key] = value;
+}
+
 void SigmfRecorder::close() {
   if (closed_) return;
   closed_ = true;  // once: the destructor must not retry a close that threw

@@ -150,6 +150,21 @@ TEST_F(SigmfTest, ReaderAcceptsTheCollectionFileAndReturnsTheExtension) {
   EXPECT_EQ(read_and_check(reader, 4), 10u);
 }
 
+TEST_F(SigmfTest, ExtensionSetDuringTheRunIsInEveryGlobalAndTheCollection) {
+  {
+    SigmfRecorder recorder(dir_, "run", info(2));
+    const std::vector<SampleF> x(5);
+    recorder.write({x.data(), x.data()}, 5);
+    recorder.set_extension("truth", json{{"0", {3, 14}}});
+    EXPECT_THROW(recorder.set_extension("channels", 1), std::invalid_argument);
+  }
+  SigmfReader reader(dir_);
+  EXPECT_EQ(reader.extension().at("truth"), (json{{"0", {3, 14}}}));
+  EXPECT_EQ(reader.extension().at("devices"), 2);  // the construction-time fields stay
+  std::ifstream meta(fs::path(dir_) / "run-ch01.sigmf-meta");
+  EXPECT_EQ(json::parse(meta).at("global").at("moema:truth"), (json{{"0", {3, 14}}}));
+}
+
 TEST_F(SigmfTest, DestructorWritesTheMetadata) {
   {
     SigmfRecorder recorder(dir_, "run", info(1));

@@ -82,6 +82,10 @@ class SigmfRecorder {
   void add_capture(std::uint64_t sample, double rx_time_seconds);
   // Added to every channel's meta, sorted by sample_start at close.
   void annotate(const SigmfAnnotation& a);
+  // Sets "moema:<key>" in every global and the collection, like
+  // RecordingInfo::extension: for what is known only at the end of a run
+  // (e.g. the ground truth). Written at close.
+  void set_extension(const std::string& key, const nlohmann::json& value);
   void close();
   std::uint64_t samples_written() const { return samples_written_; }
   const std::string& collection_path() const { return collection_path_; }
