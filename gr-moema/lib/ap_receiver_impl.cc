@@ -2,7 +2,6 @@
 
 #include <gnuradio/io_signature.h>
 
-#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
@@ -29,18 +28,18 @@ models::ApReceiverConfig parse_config(const std::string& config_json)
     }
 }
 
-// The frame as sigmf_sink's "frames" input takes it (the same annotation as
-// moema-loopback's), timed in the samples before the matched filters.
-nlohmann::json frame_json(const models::FrameEvent& f, double sample_delay, int slot_samples)
+// The frame as sigmf_sink's "frames" input takes it: the library's annotation,
+// timed in the samples before the matched filters.
+nlohmann::json frame_json(models::FrameEvent f, double sample_delay, int slot_samples)
 {
-    const double start = std::max(0.0, std::round(f.timing - sample_delay));
-    return { { "sample_start", static_cast<std::uint64_t>(start) },
-             { "sample_count", static_cast<std::uint64_t>(slot_samples) },
-             { "label", f.ok ? "frame" : "dropped frame" },
-             { "slot", f.slot_id },
-             { "frame", f.frame },
-             { "ok", f.ok },
-             { "error", f.error } };
+    f.timing -= sample_delay;
+    const ::moema::rx::SigmfAnnotation a = models::frame_annotation(f, slot_samples);
+    nlohmann::json message = a.extension;
+    message["sample_start"] = a.sample_start;
+    message["sample_count"] = a.sample_count;
+    message["label"] = a.label;
+    message["error"] = a.comment;
+    return message;
 }
 
 } // namespace

@@ -94,16 +94,6 @@ json truth_json(const std::vector<DeviceStream>& streams) {
   return truth;
 }
 
-rx::SigmfAnnotation annotation(const FrameEvent& f, int slot_samples) {
-  rx::SigmfAnnotation a;
-  a.sample_start = static_cast<std::uint64_t>(std::max(0.0, std::round(f.timing)));
-  a.sample_count = static_cast<std::uint64_t>(slot_samples);
-  a.label = f.ok ? "frame" : "dropped frame";
-  a.comment = f.error;
-  a.extension = {{"frame", f.frame}, {"slot", f.slot_id}, {"ok", f.ok}};
-  return a;
-}
-
 // The same test samples over the slot-level channel (no radio): MoEMA's
 // accuracy with blindly estimated subspaces, as moema-experiment reports it.
 double reference_accuracy(const Options& o, const ApReceiverConfig& c, const std::vector<DeviceStream>& streams) {
@@ -182,13 +172,12 @@ json run_loopback(const Options& o, int overlap, const std::string& record_dir) 
     }
     if (recorder) recorder->write(channels, static_cast<std::size_t>(slot_samples));
     chain.push(channels, static_cast<std::size_t>(slot_samples));
-    for (const FrameEvent& f : chain.take_frames())
-      if (recorder) recorder->annotate(annotation(f, slot_samples));
   }
   chain.finish();
-  for (const FrameEvent& f : chain.take_frames())
-    if (recorder) recorder->annotate(annotation(f, slot_samples));
-  if (recorder) recorder->close();
+  if (recorder) {  // every detected frame, kept by the chain until taken
+    for (const FrameEvent& f : chain.take_frames()) recorder->annotate(frame_annotation(f, slot_samples));
+    recorder->close();
+  }
 
   json out = chain.summary();
   out["overlap"] = overlap;

@@ -6,7 +6,9 @@
 #include "moema/models/weights.hpp"
 #include "moema/rx/metrics.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 
 namespace moema::models {
@@ -106,6 +108,16 @@ nlohmann::json SlotDecision::to_json() const {
   for (const auto& g : gate) gates.push_back({g[0], g[1], g[2]});
   return {{"slot", slot_id}, {"frame", frame},     {"timing", timing},       {"cfo", cfo},
           {"snr_db", snr_db}, {"learning", learning}, {"classes", classes}, {"gate", gates}};
+}
+
+rx::SigmfAnnotation frame_annotation(const FrameEvent& f, int slot_samples) {
+  rx::SigmfAnnotation a;
+  a.sample_start = static_cast<std::uint64_t>(std::max(0.0, std::round(f.timing)));
+  a.sample_count = static_cast<std::uint64_t>(slot_samples);
+  a.label = f.ok ? "frame" : "dropped frame";
+  a.comment = f.error;
+  a.extension = {{"frame", f.frame}, {"slot", f.slot_id}, {"ok", f.ok}};
+  return a;
 }
 
 struct ApReceiver::Impl {

@@ -16,6 +16,7 @@
 
 #include "moema/models/deployment.hpp"
 #include "moema/rx/framing.hpp"
+#include "moema/rx/sigmf.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -65,6 +66,11 @@ struct FrameEvent {
   bool ok = false;
   std::string error;         // why it was dropped
 };
+
+// The SigMF annotation of a frame (label "frame" or "dropped frame", the error
+// as comment, slot, frame and ok under moema:), for a frame whose timing has
+// been moved to the recording's samples (the matched filter's delay taken off).
+rx::SigmfAnnotation frame_annotation(const FrameEvent& frame, int slot_samples);
 
 class ApReceiver {
  public:
