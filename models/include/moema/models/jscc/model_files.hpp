@@ -1,0 +1,31 @@
+// A trained codec on disk: NAME.pt (the tensors) beside NAME.json (the
+// manifest: codec and channel configuration, training data and budget, seed,
+// commit, metrics). The manifest is enough to rebuild the network.
+#pragma once
+
+#include "moema/models/jscc/channel.hpp"
+#include "moema/models/jscc/codec.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace moema::models::jscc {
+
+struct TrainedCodec {
+  Codec codec;
+  CodecConfig config;
+  ChannelConfig channel;
+  nlohmann::json manifest;
+  std::string name;  // the manifest's file name without .json
+};
+
+// `manifest` must hold "codec" and "channel"; writes PREFIX.pt and PREFIX.json.
+void save_codec(const Codec& codec, const nlohmann::json& manifest, const std::string& prefix);
+// From PREFIX.json (or PREFIX); errors name the file and what is wrong.
+TrainedCodec load_codec(const std::string& manifest_path, torch::Device device = torch::kCPU);
+
+// The shipped codecs: $MOEMA_WEIGHTS_DIR or models/weights, subfolder jscc.
+std::string default_jscc_weights_dir();
+
+}  // namespace moema::models::jscc

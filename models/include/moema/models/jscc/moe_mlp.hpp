@@ -1,0 +1,67 @@
+// The AD-MoE MLP of the paper (Sec. II-B): always-on shared experts plus
+// routed experts chosen per token by a router that sees the token's features
+// and the CSI, with an adaptive top-k gate.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace moema::models::jscc {
+
+struct MoeOptions {
+  int routed_experts = 5;
+  int shared_experts = 1;
+  int expert_ratio = 2;     // each expert's hidden width = expert_ratio * dim
+  int max_k = 3;            // at most this many routed experts per token
+  double threshold = 0.1;   // add the next-ranked expert while its weight gap is below this
+  int csi_dim = 2;          // CSI features the router sees (per-stream SNR in dB)
+
+  nlohmann::json to_json() const;
+  static MoeOptions from_json(const nlohmann::json& j);
+};
+
+// The adaptive top-k rule on router probabilities [..., E]: rank the experts,
+// take the best, then keep adding the next-ranked one while its weight is
+// within `threshold` of the previous selected one, up to `max_k`. Returns a
+// bool mask [..., E] in expert order.
+torch::Tensor adaptive_topk_mask(const torch::Tensor& probs, int max_k, double threshold);
+
+// What the router did in the last forward pass.
+struct Routing {
+  torch::Tensor probs;  // [B, L, E] router softmax
+  torch::Tensor mask;   // [B, L, E] bool, the selected routed experts
+};
+
+class ExpertImpl : public torch::nn::Module {
+ public:
+  ExpertImpl(int dim, int hidden);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+};
+TORCH_MODULE(Expert);
+
+class AdaptiveMoeMlpImpl : public torch::nn::Module {
+ public:
+  AdaptiveMoeMlpImpl(int dim, const MoeOptions& options);
+  // x: [B, L, C]; csi: [B, csi_dim] (dB values; scaled inside).
+  // Output: sum of the shared experts plus the selected routed experts
+  // weighted by their router probabilities renormalised over the selection.
+  // Each routed expert runs only on the tokens that selected it.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& csi);
+  const Routing& last_routing() const { return routing_; }
+  const MoeOptions& options() const { return options_; }
+
+ private:
+  torch::Tensor route(const torch::Tensor& x, const torch::Tensor& csi);
+
+  MoeOptions options_;
+  torch::nn::LayerNorm router_norm_{nullptr};
+  torch::nn::Linear router_{nullptr};
+  torch::nn::ModuleList shared_, routed_;
+  Routing routing_;
+};
+TORCH_MODULE(AdaptiveMoeMlp);
+
+}  // namespace moema::models::jscc
