@@ -12,12 +12,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 
 using namespace moema::models;
 using namespace moema::models::jscc;
-namespace fs = std::filesystem;
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -53,11 +50,7 @@ int main(int argc, char** argv) {
   try {
     configure_threads(threads);
     const torch::Device device(device_name);
-    if (models.empty()) {
-      for (const auto& entry : fs::directory_iterator(default_jscc_weights_dir()))
-        if (entry.path().extension() == ".json") models.push_back(entry.path().string());
-      std::sort(models.begin(), models.end());
-    }
+    if (models.empty()) models = shipped_codecs();
     std::printf("device %s, %d threads, %d images of %s, %d repeats\n", device_name.c_str(), threads, limit,
                 images_dir.c_str(), repeats);
     std::printf("%-28s %12s %12s %12s %10s %14s\n", "model", "encode ms", "decode ms", "total ms", "vs first",

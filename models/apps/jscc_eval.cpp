@@ -41,17 +41,6 @@ struct Options {
   int threads = 2;
 };
 
-std::vector<std::string> shipped_models() {
-  std::vector<std::string> found;
-  const auto dir = default_jscc_weights_dir();
-  if (fs::is_directory(dir))
-    for (const auto& entry : fs::directory_iterator(dir))
-      if (entry.path().extension() == ".json") found.push_back(entry.path().string());
-  std::sort(found.begin(), found.end());
-  if (found.empty()) throw std::runtime_error(dir + ": no trained codecs (*.json); train one with jscc-train");
-  return found;
-}
-
 std::string number(double x, int decimals) {
   if (!std::isfinite(x)) return "-";
   char buffer[32];
@@ -137,7 +126,7 @@ int main(int argc, char** argv) {
 
   try {
     configure_threads(o.threads);
-    if (o.models.empty()) o.models = shipped_models();
+    if (o.models.empty()) o.models = shipped_codecs();
     std::map<int, std::vector<EvalImage>> images_by_multiple;
     std::vector<EvalRow> rows;
     for (const auto& path : o.models) {

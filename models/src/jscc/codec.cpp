@@ -17,6 +17,12 @@ bool is_swin(const std::string& architecture) {
   return architecture == "admoe_swinjscc" || architecture == "swinjscc";
 }
 
+// Source values (3 colours x the downsampling area) behind one latent position.
+int source_values_per_position(const std::string& architecture) {
+  const int factor = is_swin(architecture) ? kSwinDownsampling : kDeepJsccDownsampling;
+  return 3 * factor * factor;
+}
+
 // x + conv(GELU(conv(x))): the convolutional stages' block.
 class ResidualConvImpl : public torch::nn::Module {
  public:
@@ -39,7 +45,7 @@ torch::nn::Sequential conv_stage(int channels, int depth) {
 // A run of Swin blocks at one resolution, alternating plain and shifted windows.
 class SwinStageImpl : public torch::nn::Module {
  public:
-  SwinStageImpl(const CodecConfig& config, int dim, int heads, int depth, bool moe, int csi_dim) {
+  SwinStageImpl(const CodecConfig& config, int dim, int heads, int depth, bool moe, int csi_dim) : dim_(dim) {
     for (int i = 0; i < depth; ++i) {
       SwinBlockOptions o;
       o.dim = dim;
@@ -60,16 +66,29 @@ class SwinStageImpl : public torch::nn::Module {
   void collect(const std::string& name, std::vector<NamedRouting>& out) const {
     for (size_t i = 0; i < blocks_.size(); ++i)
       if (auto moe = blocks_[i]->moe())
-        if (moe->last_routing().probs.defined()) out.push_back({name + ".block" + std::to_string(i), moe->last_routing()});
+        if (moe->last_routing().probs.defined())
+          out.push_back({name + ".block" + std::to_string(i), dim_, moe->last_routing()});
   }
 
  private:
+  int dim_;
   std::vector<SwinBlock> blocks_;
 };
 TORCH_MODULE(SwinStage);
 
 torch::Tensor to_symbols(const torch::Tensor& latent) {
   return normalize_power(real_to_complex(latent.reshape({latent.size(0), -1})));
+}
+
+// The received symbols as real latent values [B, positions * channels],
+// after checking they are as many as a height x width image needs.
+torch::Tensor latent_values(const torch::Tensor& symbols, int64_t positions, int channels, int height, int width) {
+  const auto real = complex_to_real(symbols);
+  if (real.size(1) != positions * channels)
+    throw std::invalid_argument("decode: " + std::to_string(symbols.size(1)) + " symbols do not fit a " +
+                                std::to_string(height) + "x" + std::to_string(width) + " image (it needs " +
+                                std::to_string(positions * channels / 2) + ")");
+  return real;
 }
 
 class SwinCodecImpl : public CodecImpl {
@@ -121,11 +140,7 @@ class SwinCodecImpl : public CodecImpl {
   torch::Tensor decode(const torch::Tensor& symbols, const torch::Tensor& rx_csi, int height, int width) override {
     int h = height / kSwinDownsampling, w = width / kSwinDownsampling;
     const int latent = config().latent_channels();
-    const auto real = complex_to_real(symbols);
-    if (real.size(1) != static_cast<int64_t>(h) * w * latent)
-      throw std::invalid_argument("decode: " + std::to_string(symbols.size(1)) + " symbols do not fit a " +
-                                  std::to_string(height) + "x" + std::to_string(width) + " image at R=" +
-                                  std::to_string(config().realised_ratio()));
+    const auto real = latent_values(symbols, static_cast<int64_t>(h) * w, latent, height, width);
     auto x = dec4_(unhead_(real.view({real.size(0), h * w, latent})), h, w, rx_csi);
     x = up4_(x, h, w);
     h *= 2, w *= 2;
@@ -192,10 +207,7 @@ class DeepJsccImpl : public CodecImpl {
 
   torch::Tensor decode(const torch::Tensor& symbols, const torch::Tensor&, int height, int width) override {
     const int h = height / kDeepJsccDownsampling, w = width / kDeepJsccDownsampling, c = config().latent_channels();
-    const auto real = complex_to_real(symbols);
-    if (real.size(1) != static_cast<int64_t>(h) * w * c)
-      throw std::invalid_argument("decode: " + std::to_string(symbols.size(1)) + " symbols do not fit a " +
-                                  std::to_string(height) + "x" + std::to_string(width) + " image");
+    const auto real = latent_values(symbols, static_cast<int64_t>(h) * w, c, height, width);
     return torch::sigmoid(decoder_->forward(real.view({real.size(0), c, h, w})));
   }
 
@@ -240,16 +252,12 @@ CodecConfig CodecConfig::from_json(const nlohmann::json& j) {
 }
 
 int CodecConfig::latent_channels() const {
-  const int per_position = is_swin(architecture) ? 3 * kSwinDownsampling * kSwinDownsampling
-                                                 : 3 * kDeepJsccDownsampling * kDeepJsccDownsampling;
   // Two real values per complex symbol.
-  return std::max(2, 2 * static_cast<int>(std::lround(ratio * per_position)));
+  return std::max(2, 2 * static_cast<int>(std::lround(ratio * source_values_per_position(architecture))));
 }
 
 double CodecConfig::realised_ratio() const {
-  const int per_position = is_swin(architecture) ? 3 * kSwinDownsampling * kSwinDownsampling
-                                                 : 3 * kDeepJsccDownsampling * kDeepJsccDownsampling;
-  return latent_channels() / 2.0 / per_position;
+  return latent_channels() / 2.0 / source_values_per_position(architecture);
 }
 
 int CodecConfig::size_multiple() const { return is_swin(architecture) ? kSwinDownsampling * window : kDeepJsccDownsampling; }
@@ -277,9 +285,7 @@ torch::Tensor nominal_csi(const torch::Tensor& snr_db, int streams) {
 MlpCompute moe_compute(const CodecConfig& config, const std::vector<NamedRouting>& routing) {
   MlpCompute total;
   for (const auto& layer : routing) {
-    // Width of this layer from the stage its name carries.
-    const bool stage4 = layer.layer.find("stage4") != std::string::npos;
-    const double width = config.dims[stage4 ? 3 : 2];
+    const double width = layer.width;
     const double expert = 2.0 * width * config.moe.expert_ratio * width;  // two linear layers
     const double tokens = static_cast<double>(layer.routing.mask.size(0) * layer.routing.mask.size(1));
     const double selected = layer.routing.mask.sum().item<double>();

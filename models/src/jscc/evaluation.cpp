@@ -37,8 +37,9 @@ std::vector<EvalImage> load_eval_images(const std::string& folder, int multiple,
     if (limit > 0 && static_cast<int>(images.size()) >= limit) break;
     EvalImage e;
     e.name = std::filesystem::path(path).filename().string();
+    const auto image = load_image(path);  // its errors name the file
     try {
-      e.image = centre_crop(load_image(path), multiple, e.cropped).unsqueeze(0).contiguous();
+      e.image = centre_crop(image, multiple, e.cropped).unsqueeze(0).contiguous();
     } catch (const ImageError& error) {
       throw ImageError(path + ": " + error.what());
     }

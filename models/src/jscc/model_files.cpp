@@ -2,6 +2,7 @@
 
 #include "moema/models/weights.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -75,5 +76,16 @@ TrainedCodec load_codec(const std::string& manifest_path, torch::Device device) 
 }
 
 std::string default_jscc_weights_dir() { return default_weights_dir() + "/jscc"; }
+
+std::vector<std::string> shipped_codecs() {
+  std::vector<std::string> found;
+  const auto dir = default_jscc_weights_dir();
+  if (std::filesystem::is_directory(dir))
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+      if (entry.path().extension() == ".json") found.push_back(entry.path().string());
+  std::sort(found.begin(), found.end());
+  if (found.empty()) throw std::runtime_error(dir + ": no trained codecs (*.json); train one with jscc-train");
+  return found;
+}
 
 }  // namespace moema::models::jscc

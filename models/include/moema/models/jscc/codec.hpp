@@ -51,6 +51,7 @@ struct CodecConfig {
 // What the router side of each MoE layer saw and chose, by layer name.
 struct NamedRouting {
   std::string layer;
+  int width = 0;  // the layer's token width C
   Routing routing;
 };
 

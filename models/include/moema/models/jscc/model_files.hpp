@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace moema::models::jscc {
 
@@ -27,5 +28,7 @@ TrainedCodec load_codec(const std::string& manifest_path, torch::Device device =
 
 // The shipped codecs: $MOEMA_WEIGHTS_DIR or models/weights, subfolder jscc.
 std::string default_jscc_weights_dir();
+// Their manifests (*.json), sorted; an error naming the folder when there are none.
+std::vector<std::string> shipped_codecs();
 
 }  // namespace moema::models::jscc
