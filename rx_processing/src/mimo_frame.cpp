@@ -1,0 +1,315 @@
+#include "moema/rx/mimo_frame.hpp"
+
+#include "moema/rx/aux_message.hpp"
+#include "moema/rx/dbpsk.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace moema::rx {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kHeaderValues = 2;          // image height and width
+constexpr double kHeaderUnit = 1.0 / 16384.0;  // the aux value resolution: one pixel per code
+constexpr int kMaxImageSide = 32767;      // the largest aux code
+constexpr double kMinSinrDb = -30, kMaxSinrDb = 60;  // the decoder's CSI range (models/jscc/channel.hpp)
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument("MimoFrameFormat: " + what);
+}
+
+// e^{-j theta}
+Sample derotation(double theta) { return std::polar(1.0, -theta); }
+
+// Linear interpolation of y at x between sorted knots xs, held at the ends.
+double interpolate(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
+  if (x <= xs.front()) return ys.front();
+  if (x >= xs.back()) return ys.back();
+  const auto upper = std::upper_bound(xs.begin(), xs.end(), x);
+  const std::size_t i = static_cast<std::size_t>(upper - xs.begin());
+  const double t = (x - xs[i - 1]) / (xs[i] - xs[i - 1]);
+  return ys[i - 1] + t * (ys[i] - ys[i - 1]);
+}
+
+double block_centre(const MimoFrameFormat& f, int block) { return f.pilot_start(block) + 0.5 * (f.pilot_length - 1); }
+
+}  // namespace
+
+void MimoFrameFormat::validate() const {
+  require(nt >= 1 && nt <= 64, "nt must be in 1..64, got " + std::to_string(nt));
+  require(payload_symbols >= nt && payload_symbols % nt == 0,
+          "payload_symbols must be a positive multiple of nt = " + std::to_string(nt) + ", got " +
+              std::to_string(payload_symbols));
+  require(pilot_length >= nt, "pilot_length (" + std::to_string(pilot_length) + ") must be >= nt (" +
+                                  std::to_string(nt) + ") for orthogonal pilots");
+  require(pilot_spacing >= 1, "pilot_spacing must be >= 1, got " + std::to_string(pilot_spacing));
+  slot_format().validate();
+}
+
+int MimoFrameFormat::data_blocks() const { return (uses() + pilot_spacing - 1) / pilot_spacing; }
+
+int MimoFrameFormat::pilot_start(int block) const {
+  return block * pilot_length + std::min(block * pilot_spacing, uses());
+}
+
+int MimoFrameFormat::data_position(int use) const { return (use / pilot_spacing + 1) * pilot_length + use; }
+
+SlotFormat MimoFrameFormat::slot_format() const {
+  SlotFormat f = air;
+  f.devices = 1;
+  f.aux_values = kHeaderValues;
+  f.codeword_length = body_symbols();
+  return f;
+}
+
+int jscc_payload_symbols(int height, int width, double ratio) {
+  if (height < 1 || width < 1 || !(ratio > 0 && ratio <= 1))
+    throw std::invalid_argument("jscc_payload_symbols: need height, width >= 1 and 0 < ratio <= 1, got " +
+                                std::to_string(height) + "x" + std::to_string(width) + ", R = " + std::to_string(ratio));
+  const double exact = 3.0 * height * width * ratio;
+  const double symbols = std::round(exact);
+  if (std::abs(symbols - exact) > 1e-6 * exact)
+    throw std::invalid_argument("jscc_payload_symbols: 3 x " + std::to_string(height) + " x " + std::to_string(width) +
+                                " x R is not a whole number of symbols for R = " + std::to_string(ratio));
+  return static_cast<int>(symbols);
+}
+
+ComplexMatrix pilot_block(const MimoFrameFormat& format) {
+  format.validate();
+  const int lp = format.pilot_length, nt = format.nt;
+  ComplexMatrix p(nt, lp);
+  for (int i = 0; i < lp; ++i) {
+    // Zadoff-Chu (root 1): unit modulus, so the DFT rows stay orthogonal.
+    const double zc = lp % 2 ? -kPi * i * (i + 1.0) / lp : -kPi * i * static_cast<double>(i) / lp;
+    for (int t = 0; t < nt; ++t) p(t, i) = std::polar(1.0 / std::sqrt(nt), zc - 2.0 * kPi * t * i / lp);
+  }
+  return p;
+}
+
+MimoFramer::MimoFramer(const MimoFrameFormat& format) : format_(format), pilots_(pilot_block(format)) {}
+
+ComplexMatrix MimoFramer::next(const ComplexVector& symbols, int height, int width) {
+  const MimoFrameFormat& f = format_;
+  if (symbols.size() != f.payload_symbols)
+    throw std::invalid_argument("MimoFramer: " + std::to_string(symbols.size()) + " symbols, the frame carries " +
+                                std::to_string(f.payload_symbols));
+  if (!symbols.allFinite()) throw std::invalid_argument("MimoFramer: the symbols contain NaN or infinity");
+  if (height < 1 || height > kMaxImageSide || width < 1 || width > kMaxImageSide)
+    throw std::invalid_argument("MimoFramer: image size " + std::to_string(height) + "x" + std::to_string(width) +
+                                " outside 1..32767");
+  const SlotFormat slot = f.slot_format();
+  ComplexMatrix frame = ComplexMatrix::Zero(f.nt, slot.slot_symbols());
+  frame.row(0).head(slot.preamble_symbols()) = preamble_symbols(slot).transpose();
+
+  AuxMessage header;
+  header.device_id = 0;
+  header.slot_counter = counter_ & 0xFFFF;
+  header.values = {height * kHeaderUnit, width * kHeaderUnit};
+  frame.row(0).segment(slot.aux_start(0), slot.aux_symbols()) =
+      dbpsk_modulate(encode_aux(header, AuxLayout{kHeaderValues})).transpose();
+
+  const int body = slot.payload_start();
+  for (int b = 0; b < f.pilot_blocks(); ++b) frame.block(0, body + f.pilot_start(b), f.nt, f.pilot_length) = pilots_;
+  const double amplitude = 1.0 / std::sqrt(f.nt);
+  for (int u = 0; u < f.uses(); ++u)
+    for (int t = 0; t < f.nt; ++t) frame(t, body + f.data_position(u)) = amplitude * symbols(u * f.nt + t);
+  ++counter_;
+  return frame;
+}
+
+double MimoChannelEstimate::phase_at(const MimoFrameFormat& format, double index) const {
+  std::vector<double> centres(block_phase.size());
+  for (std::size_t b = 0; b < centres.size(); ++b) centres[b] = block_centre(format, static_cast<int>(b));
+  return 2.0 * kPi * residual_cfo * index + interpolate(centres, block_phase, index);
+}
+
+MimoChannelEstimate estimate_mimo_channel(const MimoFrameFormat& f, const ComplexMatrix& body) {
+  f.validate();
+  if (body.cols() != f.body_symbols() || body.rows() < 1)
+    throw std::invalid_argument("estimate_mimo_channel: body is " + std::to_string(body.rows()) + " x " +
+                                std::to_string(body.cols()) + ", expected Nr x " + std::to_string(f.body_symbols()));
+  const ComplexMatrix p = pilot_block(f);
+  const int blocks = f.pilot_blocks(), lp = f.pilot_length;
+  // P P^H = (Lp / Nt) I, so the least-squares H_b = Y_b P^H (Nt / Lp).
+  std::vector<ComplexMatrix> hb(blocks);
+  for (int b = 0; b < blocks; ++b)
+    hb[b] = body.middleCols(f.pilot_start(b), lp) * p.adjoint() * (static_cast<double>(f.nt) / lp);
+
+  MimoChannelEstimate est;
+  // Residual CFO from the block-to-block phase advance, over the pairs a full
+  // data block apart (the last block may be shorter).
+  const double full = f.pilot_length + f.pilot_spacing;
+  Sample advance{};
+  for (int b = 0; b + 1 < blocks; ++b)
+    if (block_centre(f, b + 1) - block_centre(f, b) == full || blocks == 2)
+      advance += (hb[b].conjugate().cwiseProduct(hb[b + 1])).sum();
+  est.residual_cfo = std::arg(advance) / (2.0 * kPi * (block_centre(f, 1) - block_centre(f, 0)));
+
+  // Then each block's remaining common phase against their mean.
+  ComplexMatrix mean = ComplexMatrix::Zero(body.rows(), f.nt);
+  for (int b = 0; b < blocks; ++b) {
+    hb[b] *= derotation(2.0 * kPi * est.residual_cfo * block_centre(f, b));
+    mean += hb[b] / blocks;
+  }
+  est.block_phase.resize(blocks);
+  double previous = 0;
+  for (int b = 0; b < blocks; ++b) {
+    double phi = std::arg((mean.conjugate().cwiseProduct(hb[b])).sum());
+    phi -= 2.0 * kPi * std::round((phi - previous) / (2.0 * kPi));  // unwrap
+    est.block_phase[b] = previous = phi;
+  }
+  est.h = ComplexMatrix::Zero(body.rows(), f.nt);
+  for (int b = 0; b < blocks; ++b) est.h += hb[b] * derotation(est.block_phase[b]) / blocks;
+
+  // Noise from what the model leaves of the pilots.
+  double residual = 0;
+  for (int b = 0; b < blocks; ++b)
+    for (int i = 0; i < lp; ++i) {
+      const int index = f.pilot_start(b) + i;
+      residual += (body.col(index) * derotation(est.phase_at(f, index)) - est.h * p.col(i)).squaredNorm();
+    }
+  const double unknowns = static_cast<double>(body.rows()) * f.nt + blocks + 1;
+  const double observations = static_cast<double>(body.rows()) * blocks * lp;
+  est.noise_variance = residual / std::max(observations - unknowns, 1.0);
+  return est;
+}
+
+MimoEqualized mmse_equalize(const ComplexMatrix& y, const ComplexMatrix& h, double noise_variance) {
+  if (h.rows() != y.rows() || h.cols() < 1)
+    throw std::invalid_argument("mmse_equalize: H is " + std::to_string(h.rows()) + " x " + std::to_string(h.cols()) +
+                                ", y has " + std::to_string(y.rows()) + " rows");
+  if (!(noise_variance >= 0) || !std::isfinite(noise_variance))
+    throw std::invalid_argument("mmse_equalize: noise_variance must be finite and >= 0, got " +
+                                std::to_string(noise_variance));
+  const auto nt = h.cols();
+  const double load = static_cast<double>(nt) * noise_variance;
+  const ComplexMatrix a = h.adjoint() * h + load * ComplexMatrix::Identity(nt, nt);
+  const ComplexMatrix a_inv = a.inverse();
+  const ComplexMatrix w = a_inv * h.adjoint();
+  const ComplexMatrix wh = w * h;
+  MimoEqualized out;
+  out.symbols = w * y;
+  out.sinr_db.resize(static_cast<std::size_t>(nt));
+  for (Eigen::Index i = 0; i < nt; ++i) {
+    out.symbols.row(i) /= std::max(wh(i, i).real(), 1e-12);  // unbiased: remove the MMSE shrinkage
+    const double mse = load * a_inv(i, i).real();
+    const double sinr_db = mse > 0 ? 10.0 * std::log10(1.0 / mse - 1.0) : kMaxSinrDb;
+    out.sinr_db[static_cast<std::size_t>(i)] = std::clamp(std::isnan(sinr_db) ? kMinSinrDb : sinr_db, kMinSinrDb, kMaxSinrDb);
+  }
+  return out;
+}
+
+MimoFrameReceiver::MimoFrameReceiver(const MimoFrameFormat& format, int receive_antennas, double detection_threshold)
+    : format_(format), receiver_([&] {
+        format.validate();
+        if (receive_antennas < 1)
+          throw std::invalid_argument("MimoFrameReceiver: receive_antennas must be >= 1, got " +
+                                      std::to_string(receive_antennas));
+        return SlotSyncConfig{format.slot_format(), receive_antennas, detection_threshold};
+      }()) {}
+
+std::vector<MimoReceivedFrame> MimoFrameReceiver::push(const std::vector<const Sample*>& channels, std::size_t n) {
+  std::vector<MimoReceivedFrame> frames;
+  for (const DecodedFrame& frame : receiver_.push(channels, n)) frames.push_back(decode(frame));
+  return frames;
+}
+
+MimoReceivedFrame MimoFrameReceiver::decode(const DecodedFrame& frame) const {
+  const MimoFrameFormat& f = format_;
+  MimoReceivedFrame out;
+  out.timing = frame.slot.timing;
+  out.cfo = frame.slot.cfo;
+  out.detection_metric = frame.slot.detection_metric;
+  if (!frame.ok) {
+    out.error = frame.error;
+    return out;
+  }
+  out.frame_id = frame.slot_id;
+  const AuxMessage& header = frame.aux.front();
+  out.header.frame_counter = header.slot_counter;
+  out.header.height = static_cast<int>(std::lround(header.values.at(0) / kHeaderUnit));
+  out.header.width = static_cast<int>(std::lround(header.values.at(1) / kHeaderUnit));
+  const std::string name = "frame " + std::to_string(out.frame_id);
+  if (out.header.height < 1 || out.header.width < 1) {
+    out.error = name + ": header gives image size " + std::to_string(out.header.height) + "x" +
+                std::to_string(out.header.width);
+    return out;
+  }
+  const ComplexMatrix body = frame.slot.payload * f.slot_format().payload_scale();
+  if (!body.allFinite()) {
+    out.error = name + ": the received samples contain NaN or infinity";
+    return out;
+  }
+  out.channel = estimate_mimo_channel(f, body);
+  out.cfo += out.channel.residual_cfo / f.air.samples_per_symbol;
+  const double rx_power = out.channel.h.squaredNorm() / static_cast<double>(body.rows() * f.nt);
+  out.snr_db = 10.0 * std::log10(rx_power / std::max(out.channel.noise_variance, 1e-300));
+
+  ComplexMatrix data(body.rows(), f.uses());
+  for (int u = 0; u < f.uses(); ++u) {
+    const int index = f.data_position(u);
+    data.col(u) = body.col(index) * derotation(out.channel.phase_at(f, index));
+  }
+  const MimoEqualized eq = mmse_equalize(data, out.channel.h, out.channel.noise_variance);
+  out.symbols.resize(f.payload_symbols);
+  const double scale = std::sqrt(f.nt);  // back to the codec's unit power per symbol
+  for (int u = 0; u < f.uses(); ++u)
+    for (int t = 0; t < f.nt; ++t) out.symbols(u * f.nt + t) = eq.symbols(t, u) * scale;
+  out.stream_snr_db = eq.sinr_db;
+  out.ok = true;
+  return out;
+}
+
+MultipleAccessConfig mimo_channel_config(const MimoFrameFormat& format, const MimoChannelConfig& channel) {
+  format.validate();
+  if (channel.nr < 1) throw std::invalid_argument("mimo_channel_config: nr must be >= 1, got " + std::to_string(channel.nr));
+  MultipleAccessConfig mc;
+  mc.antennas = channel.nr;
+  mc.block_length = format.frame_samples();  // one H per frame
+  mc.fading = Fading::Rayleigh;
+  // Unit total transmit power per channel use and E|h|^2 = 1: the SNR per
+  // receive antenna is 1 / noise variance (the matched filter keeps it per symbol).
+  mc.noise_variance = std::isinf(channel.snr_db) && channel.snr_db > 0 ? 0.0 : std::pow(10.0, -channel.snr_db / 10.0);
+  DeviceImpairments transmitter;
+  transmitter.cfo = channel.cfo;
+  transmitter.timing_offset = channel.timing_offset;
+  transmitter.phase = channel.phase;
+  mc.devices.assign(static_cast<std::size_t>(format.nt), transmitter);
+  mc.ap = channel.ap;
+  return mc;
+}
+
+MimoTransmitter::MimoTransmitter(const MimoFrameFormat& format)
+    : format_(format),
+      taps_([&] {
+        format.validate();
+        const SlotFormat& a = format.air;
+        return root_raised_cosine(a.samples_per_symbol, a.rolloff, a.filter_span);
+      }()),
+      tails_(static_cast<std::size_t>(format.nt), std::vector<Sample>(taps_.size() - 1, Sample{})) {}
+
+std::vector<std::vector<Sample>> MimoTransmitter::next(const ComplexMatrix& frame_symbols) {
+  const int symbols = format_.frame_symbols();
+  if (frame_symbols.size() != 0 && (frame_symbols.rows() != format_.nt || frame_symbols.cols() != symbols))
+    throw std::invalid_argument("MimoTransmitter: frame is " + std::to_string(frame_symbols.rows()) + " x " +
+                                std::to_string(frame_symbols.cols()) + ", expected " + std::to_string(format_.nt) +
+                                " x " + std::to_string(symbols));
+  const auto length = static_cast<std::size_t>(format_.frame_samples());
+  std::vector<std::vector<Sample>> out(static_cast<std::size_t>(format_.nt));
+  for (int t = 0; t < format_.nt; ++t) {
+    const ComplexVector row =
+        frame_symbols.size() == 0 ? ComplexVector::Zero(symbols) : ComplexVector(frame_symbols.row(t).transpose());
+    std::vector<Sample> shaped = pulse_shape(row, taps_, format_.air.samples_per_symbol);
+    auto& tail = tails_[static_cast<std::size_t>(t)];
+    for (std::size_t i = 0; i < tail.size(); ++i) shaped[i] += tail[i];
+    tail.assign(shaped.begin() + static_cast<std::ptrdiff_t>(length), shaped.end());
+    shaped.resize(length);
+    out[static_cast<std::size_t>(t)] = std::move(shaped);
+  }
+  return out;
+}
+
+}  // namespace moema::rx
