@@ -7,16 +7,11 @@
 
 namespace moema::rx {
 
-namespace {
-
-// The full slot index from a 16-bit counter, given the previous frame's.
 std::uint32_t unwrap_slot_id(std::uint32_t counter, std::int64_t previous) {
   std::int64_t id = (previous + 1) - ((previous + 1) & 0xFFFF) + counter;
   if (id <= previous) id += 0x10000;
   return static_cast<std::uint32_t>(id);
 }
-
-}  // namespace
 
 DeviceFramer::DeviceFramer(const SlotFormat& format, int device) : format_(format), device_(device) {
   format.validate();

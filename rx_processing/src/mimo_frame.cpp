@@ -202,52 +202,95 @@ MimoEqualized mmse_equalize(const ComplexMatrix& y, const ComplexMatrix& h, doub
   return out;
 }
 
-MimoFrameReceiver::MimoFrameReceiver(const MimoFrameFormat& format, int receive_antennas, double detection_threshold)
-    : format_(format), receiver_([&] {
+MimoFrameReceiver::MimoFrameReceiver(const MimoFrameFormat& format, int receive_antennas, MimoHeader assumed,
+                                     double detection_threshold)
+    : format_(format),
+      receiver_([&] {
         format.validate();
         if (receive_antennas < 1)
           throw std::invalid_argument("MimoFrameReceiver: receive_antennas must be >= 1, got " +
                                       std::to_string(receive_antennas));
         return SlotSyncConfig{format.slot_format(), receive_antennas, detection_threshold};
-      }()) {}
+      }()),
+      assumed_(assumed) {}
 
 std::vector<MimoReceivedFrame> MimoFrameReceiver::push(const std::vector<const Sample*>& channels, std::size_t n) {
   std::vector<MimoReceivedFrame> frames;
-  for (const DecodedFrame& frame : receiver_.push(channels, n)) frames.push_back(decode(frame));
+  for (const DecodedFrame& frame : receiver_.push(channels, n)) {
+    frames.push_back(decode(frame));
+    const MimoReceivedFrame& f = frames.back();
+    ++counts_.detected;
+    ++(f.ok ? counts_.decoded : counts_.dropped);
+    counts_.header_coherent += f.ok && f.header_coherent;
+    counts_.header_assumed += f.ok && f.header_assumed;
+  }
   return frames;
 }
 
-MimoReceivedFrame MimoFrameReceiver::decode(const DecodedFrame& frame) const {
-  const MimoFrameFormat& f = format_;
-  MimoReceivedFrame out;
-  out.timing = frame.slot.timing;
-  out.cfo = frame.slot.cfo;
-  out.detection_metric = frame.slot.detection_metric;
-  if (!frame.ok) {
-    out.error = frame.error;
-    return out;
+namespace {
+
+// Coherent DBPSK: maximum-ratio combining with antenna 0's channel h0, the
+// sign of each combined symbol, then the differences (symbol 0 is the reference).
+std::vector<std::uint8_t> coherent_dbpsk(const ComplexMatrix& aux, const ComplexVector& h0,
+                                         const std::vector<double>& phase) {
+  std::vector<std::uint8_t> bits;
+  double previous = 0;
+  for (Eigen::Index i = 0; i < aux.cols(); ++i) {
+    const double sign = (h0.dot(aux.col(i)) * derotation(phase[static_cast<std::size_t>(i)])).real() >= 0 ? 1.0 : -1.0;
+    if (i > 0) bits.push_back(sign != previous ? 1 : 0);
+    previous = sign;
   }
-  out.frame_id = frame.slot_id;
-  const AuxMessage& header = frame.aux.front();
+  return bits;
+}
+
+}  // namespace
+
+bool MimoFrameReceiver::read_header(const DecodedFrame& frame, MimoReceivedFrame& out) {
+  const AuxLayout layout{kHeaderValues};
+  AuxMessage header;
+  if (frame.ok) {
+    header = frame.aux.front();
+  } else {
+    // The aux mini-slot sits after the body: its phase continues the tracked one.
+    const SlotFormat slot = format_.slot_format();
+    const ComplexMatrix& aux = frame.slot.aux.front();
+    std::vector<double> phase(static_cast<std::size_t>(aux.cols()));
+    for (Eigen::Index i = 0; i < aux.cols(); ++i)
+      phase[static_cast<std::size_t>(i)] =
+          out.channel.phase_at(format_, slot.aux_start(0) - slot.payload_start() + static_cast<double>(i));
+    const AuxDecodeResult retry = decode_aux(coherent_dbpsk(aux, out.channel.h.col(0), phase), layout);
+    if (retry.ok && retry.message.device_id == 0) {
+      header = retry.message;
+      out.header_coherent = true;
+    } else if (assumed_.height > 0 && assumed_.width > 0) {
+      out.header_assumed = true;
+      out.frame_id = static_cast<std::uint32_t>(previous_id_ + 1);
+      out.header = assumed_;
+      out.header.frame_counter = out.frame_id & 0xFFFF;
+      out.error = "frame " + std::to_string(out.frame_id) + ": header unreadable (" + frame.error + "); assumed " +
+                  std::to_string(assumed_.height) + "x" + std::to_string(assumed_.width);
+      previous_id_ = out.frame_id;
+      return true;
+    } else {
+      out.error = frame.error + "; the coherent retry failed too";
+      return false;
+    }
+  }
+  out.frame_id = unwrap_slot_id(header.slot_counter, previous_id_);
+  previous_id_ = out.frame_id;
   out.header.frame_counter = header.slot_counter;
   out.header.height = static_cast<int>(std::lround(header.values.at(0) / kHeaderUnit));
   out.header.width = static_cast<int>(std::lround(header.values.at(1) / kHeaderUnit));
-  const std::string name = "frame " + std::to_string(out.frame_id);
   if (out.header.height < 1 || out.header.width < 1) {
-    out.error = name + ": header gives image size " + std::to_string(out.header.height) + "x" +
-                std::to_string(out.header.width);
-    return out;
+    out.error = "frame " + std::to_string(out.frame_id) + ": header gives image size " +
+                std::to_string(out.header.height) + "x" + std::to_string(out.header.width);
+    return false;
   }
-  const ComplexMatrix body = frame.slot.payload * f.slot_format().payload_scale();
-  if (!body.allFinite()) {
-    out.error = name + ": the received samples contain NaN or infinity";
-    return out;
-  }
-  out.channel = estimate_mimo_channel(f, body);
-  out.cfo += out.channel.residual_cfo / f.air.samples_per_symbol;
-  const double rx_power = out.channel.h.squaredNorm() / static_cast<double>(body.rows() * f.nt);
-  out.snr_db = 10.0 * std::log10(rx_power / std::max(out.channel.noise_variance, 1e-300));
+  return true;
+}
 
+void MimoFrameReceiver::equalise(const ComplexMatrix& body, MimoReceivedFrame& out) const {
+  const MimoFrameFormat& f = format_;
   ComplexMatrix data(body.rows(), f.uses());
   for (int u = 0; u < f.uses(); ++u) {
     const int index = f.data_position(u);
@@ -259,6 +302,26 @@ MimoReceivedFrame MimoFrameReceiver::decode(const DecodedFrame& frame) const {
   for (int u = 0; u < f.uses(); ++u)
     for (int t = 0; t < f.nt; ++t) out.symbols(u * f.nt + t) = eq.symbols(t, u) * scale;
   out.stream_snr_db = eq.sinr_db;
+}
+
+MimoReceivedFrame MimoFrameReceiver::decode(const DecodedFrame& frame) {
+  const MimoFrameFormat& f = format_;
+  MimoReceivedFrame out;
+  out.timing = frame.slot.timing;
+  out.cfo = frame.slot.cfo;
+  out.detection_metric = frame.slot.detection_metric;
+  const ComplexMatrix body = frame.slot.payload * f.slot_format().payload_scale();
+  if (body.cols() != f.body_symbols() || !body.allFinite() || frame.slot.aux.empty()) {
+    out.error = "frame at sample " + std::to_string(static_cast<long long>(out.timing)) +
+                ": the received samples contain NaN or infinity";
+    return out;
+  }
+  out.channel = estimate_mimo_channel(f, body);
+  out.cfo += out.channel.residual_cfo / f.air.samples_per_symbol;
+  const double rx_power = out.channel.h.squaredNorm() / static_cast<double>(body.rows() * f.nt);
+  out.snr_db = 10.0 * std::log10(rx_power / std::max(out.channel.noise_variance, 1e-300));
+  if (!read_header(frame, out)) return out;
+  equalise(body, out);
   out.ok = true;
   return out;
 }

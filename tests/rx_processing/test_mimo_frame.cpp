@@ -313,6 +313,37 @@ TEST(MimoLink, CorruptedHeaderIsDroppedWithAReasonAndTheNextFrameStillDecodes) {
   EXPECT_EQ(link.receiver.counts().dropped, 1);
 }
 
+TEST(MimoLink, UnreadableHeaderWithAnAssumedSizeStillDeliversTheImageInOrder) {
+  const MimoFrameFormat f = small_format(2, 600);
+  MimoChannelConfig c;
+  c.snr_db = 25;
+  Link link(f, c, 4);
+  link.receiver = MimoFrameReceiver(f, c.nr, MimoHeader{0, 8, 8});
+  std::vector<MimoReceivedFrame> frames;
+  for (int i = 0; i < 3; ++i) {
+    auto rx = link.air(gaussian_symbols(f.payload_symbols, 1 + i), 8, 8);
+    if (i == 1) {  // wipe frame 1's header mini-slot on every channel
+      const SlotFormat s = f.slot_format();
+      const int sps = s.samples_per_symbol;
+      const auto from = static_cast<std::size_t>(s.aux_start(0) * sps + s.filter_span * sps / 2);
+      for (auto& ch : rx)
+        for (std::size_t k = from; k < from + static_cast<std::size_t>(s.aux_symbols() * sps); ++k) ch[k] = -ch[k] * 0.3;
+    }
+    const auto got = link.receive(rx);
+    frames.insert(frames.end(), got.begin(), got.end());
+  }
+  const auto tail = link.receive(link.air({}, 0, 0));
+  frames.insert(frames.end(), tail.begin(), tail.end());
+  ASSERT_EQ(frames.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(frames[i].ok) << frames[i].error;
+    EXPECT_EQ(frames[i].frame_id, static_cast<std::uint32_t>(i));
+  }
+  EXPECT_TRUE(frames[1].header_assumed || frames[1].header_coherent);
+  if (frames[1].header_assumed) EXPECT_NE(frames[1].error.find("assumed 8x8"), std::string::npos) << frames[1].error;
+  EXPECT_FALSE(frames[0].header_assumed);
+}
+
 TEST(MimoLink, FrameCutShortYieldsNothingAndLosesNoLaterFrame) {
   const MimoFrameFormat f = small_format(2, 600);
   MimoChannelConfig c;

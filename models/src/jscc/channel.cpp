@@ -204,7 +204,8 @@ Channel::Channel(ChannelConfig config) : config_(std::move(config)) { validate(c
 
 const ChannelConfig& Channel::config() const { return config_; }
 
-ChannelOutput Channel::transmit(const torch::Tensor& x, const torch::Tensor& snr_db) const {
+ChannelOutput Channel::transmit(const torch::Tensor& x, const torch::Tensor& snr_db,
+                                const torch::Tensor& given_h) const {
   require_complex(x, 2, "Channel::transmit: x");
   const auto batch = x.size(0), symbols = x.size(1);
   const int nt = config_.streams();
@@ -228,7 +229,12 @@ ChannelOutput Channel::transmit(const torch::Tensor& x, const torch::Tensor& snr
   const double amplitude = std::sqrt(1.0 / nt);
   const auto xs =
       x.to(torch::kComplexDouble).reshape({batch, uses, nt}).transpose(1, 2) * amplitude;
-  const auto h = complex_normal({batch, config_.nr, nt}, x);
+  if (given_h.defined() && (!given_h.is_complex() || given_h.sizes() != at::IntArrayRef({batch, config_.nr, nt})))
+    throw std::invalid_argument("Channel::transmit: given_h is " + shape_of(given_h) + ", expected [" +
+                                std::to_string(batch) + ", " + std::to_string(config_.nr) + ", " +
+                                std::to_string(nt) + "] complex");
+  const auto h = given_h.defined() ? given_h.to(x.device(), torch::kComplexDouble)
+                                   : complex_normal({batch, config_.nr, nt}, x);
   auto h_est = h;
   if (config_.estimation_nmse > 0.0)
     h_est = h + std::sqrt(config_.estimation_nmse) * complex_normal(h.sizes(), x);

@@ -88,4 +88,16 @@ std::vector<std::string> shipped_codecs() {
   return found;
 }
 
+std::string find_codec(const std::string& name_or_path) {
+  namespace fs = std::filesystem;
+  if (fs::exists(name_or_path) || fs::exists(name_or_path + ".json")) return name_or_path;
+  std::string names;
+  for (const auto& path : shipped_codecs()) {
+    const auto stem = fs::path(path).stem().string();
+    if (stem == name_or_path) return path;
+    names += (names.empty() ? "" : ", ") + stem;
+  }
+  throw std::invalid_argument("codec " + name_or_path + ": no such manifest, and not a shipped codec (" + names + ")");
+}
+
 }  // namespace moema::models::jscc

@@ -48,6 +48,10 @@ struct DecodedFrame {
   std::string error;             // why not ok, naming the frame and the device
 };
 
+// The full slot (or frame) number from its 16-bit counter on air, given the
+// previous one's (-1 before the first): frames arrive in order.
+std::uint32_t unwrap_slot_id(std::uint32_t counter, std::int64_t previous);
+
 class FrameReceiver {
  public:
   explicit FrameReceiver(const SlotSyncConfig& config);

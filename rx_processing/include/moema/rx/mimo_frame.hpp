@@ -119,6 +119,14 @@ struct MimoReceivedFrame {
   bool ok = false;
   std::string error;              // why not ok, naming the frame
   MimoHeader header;
+  // How the header was read. The synchroniser decodes it noncoherently,
+  // which fails in a deep fade of antenna 0 long before the MIMO payload
+  // does; the receiver then decodes it again coherently, combining the Nr
+  // channels with antenna 0's column of the pilot estimate (maximum-ratio).
+  // If that fails too and the receiver was given the link's image size, the
+  // frame is still delivered with that size and the next frame number.
+  bool header_coherent = false;   // read by the coherent retry
+  bool header_assumed = false;    // CRC failed twice: size and number assumed, `error` says so
   std::uint32_t frame_id = 0;     // the counter unwrapped past 16 bits
   double timing = 0;              // input sample of the first preamble symbol
   double cfo = 0;                 // cycles per sample: the preamble's estimate refined by the pilots
@@ -129,23 +137,39 @@ struct MimoReceivedFrame {
   std::vector<double> stream_snr_db;  // per stream, post-MMSE, as the decoder's CSI
 };
 
+// Frame accounting at the image link's level (nothing is dropped silently).
+struct MimoFrameCounts {
+  int detected = 0;         // preambles found
+  int decoded = 0;          // delivered (ok), including those below
+  int header_coherent = 0;  // header read only by the coherent retry
+  int header_assumed = 0;   // header unreadable, the link's size assumed
+  int dropped = 0;          // not delivered: see the frame's error
+};
+
 class MimoFrameReceiver {
  public:
   // receive_antennas: Nr. Throws std::invalid_argument for a bad format.
-  MimoFrameReceiver(const MimoFrameFormat& format, int receive_antennas,
+  // assumed: the link's image size, used when a header cannot be read (0 x 0:
+  // such frames are dropped).
+  MimoFrameReceiver(const MimoFrameFormat& format, int receive_antennas, MimoHeader assumed = {},
                     double detection_threshold = SlotSyncConfig{}.detection_threshold);
 
   // Nr channels of matched-filtered samples in; every frame they complete
   // out, usable or not (ok, error). Never throws on received samples.
   std::vector<MimoReceivedFrame> push(const std::vector<const Sample*>& channels, std::size_t n);
-  const FrameCounts& counts() const { return receiver_.counts(); }
+  const MimoFrameCounts& counts() const { return counts_; }
   const MimoFrameFormat& format() const { return format_; }
 
  private:
-  MimoReceivedFrame decode(const DecodedFrame& frame) const;
+  MimoReceivedFrame decode(const DecodedFrame& frame);
+  bool read_header(const DecodedFrame& frame, MimoReceivedFrame& out);
+  void equalise(const ComplexMatrix& body, MimoReceivedFrame& out) const;
 
   MimoFrameFormat format_;
   FrameReceiver receiver_;
+  MimoHeader assumed_;
+  std::int64_t previous_id_ = -1;
+  MimoFrameCounts counts_;
 };
 
 // The simulated Nt x Nr channel: the Nt antennas of one transmitter share its

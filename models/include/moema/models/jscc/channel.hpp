@@ -65,8 +65,11 @@ class Channel {
   // effective noise and its variance on stream i is 1 / SINR_i.
   // snr_db: [B] (or a single value), one SNR per image = total transmit power
   // / noise variance per receive antenna. mimo: one H per image (block
-  // fading), entries i.i.d. CN(0, 1); awgn: y = x + n.
-  ChannelOutput transmit(const torch::Tensor& x, const torch::Tensor& snr_db) const;
+  // fading), entries i.i.d. CN(0, 1); awgn: y = x + n. `given_h` ([B, nr,
+  // nt] complex), when defined, replaces the random H: the radio link's
+  // reference runs its frames' true channels through here.
+  ChannelOutput transmit(const torch::Tensor& x, const torch::Tensor& snr_db,
+                         const torch::Tensor& given_h = {}) const;
   const ChannelConfig& config() const;
 
  private:

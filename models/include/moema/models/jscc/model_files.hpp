@@ -30,5 +30,8 @@ TrainedCodec load_codec(const std::string& manifest_path, torch::Device device =
 std::string default_jscc_weights_dir();
 // Their manifests (*.json), sorted; an error naming the folder when there are none.
 std::vector<std::string> shipped_codecs();
+// A manifest path as given, or the shipped codec of that name (e.g.
+// "admoe_swinjscc_mimo2x2_r16"); the error lists the shipped names.
+std::string find_codec(const std::string& name_or_path);
 
 }  // namespace moema::models::jscc
