@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "moema/models/jscc/channel.hpp"
+#include "moema/rx/mimo_frame.hpp"
 
 namespace moema::models::jscc {
 namespace {
@@ -231,6 +232,36 @@ TEST(MmseEqualize, HighSnrEqualsZeroForcing) {
   const auto eq = mmse_equalize(y, h, torch::full({batch}, 1e-8, torch::kDouble));
   const auto zf = torch::linalg_solve(h, y);
   EXPECT_LT(max_abs_diff(eq.symbols, zf) / zf.abs().max().item<double>(), 1e-4);
+}
+
+// The radio receiver equalises with its own Eigen code (rx_processing has no
+// Torch); the decoder was trained with this one. They must agree.
+TEST(MmseEqualize, AgreesWithTheRadioReceiversEigenImplementation) {
+  torch::manual_seed(3);
+  const int nr = 3, nt = 2, uses = 7;
+  const auto h = torch::randn({1, nr, nt}, torch::kComplexDouble);
+  const auto y = torch::randn({1, nr, uses}, torch::kComplexDouble);
+  const double noise = 0.3;
+  const auto eq = mmse_equalize(y, h, torch::full({1}, noise, torch::kDouble));
+  moema::rx::ComplexMatrix he(nr, nt), ye(nr, uses);
+  for (int r = 0; r < nr; ++r) {
+    for (int t = 0; t < nt; ++t) {
+      const auto v = h[0][r][t].item<c10::complex<double>>();
+      he(r, t) = {v.real(), v.imag()};
+    }
+    for (int u = 0; u < uses; ++u) {
+      const auto v = y[0][r][u].item<c10::complex<double>>();
+      ye(r, u) = {v.real(), v.imag()};
+    }
+  }
+  const auto radio = moema::rx::mmse_equalize(ye, he, noise);
+  for (int t = 0; t < nt; ++t) {
+    EXPECT_NEAR(eq.stream_snr_db[0][t].item<double>(), radio.sinr_db[t], 1e-9);
+    for (int u = 0; u < uses; ++u) {
+      const auto v = eq.symbols[0][t][u].item<c10::complex<double>>();
+      EXPECT_NEAR(std::abs(std::complex<double>(v.real(), v.imag()) - radio.symbols(t, u)), 0.0, 1e-9);
+    }
+  }
 }
 
 TEST(MmseEqualize, RejectsMismatchedShapes) {
