@@ -217,6 +217,14 @@ struct Link {
     return receiver.push(ptrs, std::min(count, rx.front().size() - from));
   }
 
+  // Receives rx and appends its frames to `frames`.
+  void receive_into(std::vector<MimoReceivedFrame>& frames, const std::vector<std::vector<Sample>>& rx) {
+    const auto got = receive(rx);
+    frames.insert(frames.end(), got.begin(), got.end());
+  }
+  // A frame period of silence: the last frame completes once its tail is in.
+  void flush_into(std::vector<MimoReceivedFrame>& frames) { receive_into(frames, air({}, 0, 0)); }
+
   // The true H for antenna symbols, from the simulator's gains of the frame.
   ComplexMatrix true_h() const {
     ComplexMatrix h(channel.antennas(), format.nt);
@@ -238,8 +246,7 @@ TEST(MimoLink, RecoversSymbolsAtThePredictedSinrThroughCfoAndTimingOffset) {
   auto rx = link.air(x, 60, 100);
   const ComplexMatrix h = link.true_h();
   auto frames = link.receive(rx);
-  const auto more = link.receive(link.air({}, 0, 0));  // the frame completes once its last samples are in
-  frames.insert(frames.end(), more.begin(), more.end());
+  link.flush_into(frames);
   ASSERT_EQ(frames.size(), 1u);
   const MimoReceivedFrame& r = frames.front();
   ASSERT_TRUE(r.ok) << r.error;
@@ -278,8 +285,7 @@ TEST(MimoLink, StreamsSeveralFramesAndNumbersThem) {
       frames.insert(frames.end(), got.begin(), got.end());
     }
   }
-  const auto tail = link.receive(link.air({}, 0, 0));
-  frames.insert(frames.end(), tail.begin(), tail.end());
+  link.flush_into(frames);
   ASSERT_EQ(frames.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(frames[i].ok) << frames[i].error;
@@ -302,10 +308,8 @@ TEST(MimoLink, CorruptedHeaderIsDroppedWithAReasonAndTheNextFrameStillDecodes) {
   for (auto& ch : rx)
     for (std::size_t i = from; i < from + 8 * static_cast<std::size_t>(sps); ++i) ch[i] = -ch[i];
   auto frames = link.receive(rx);
-  const auto next = link.receive(link.air(gaussian_symbols(f.payload_symbols, 2), 8, 8));
-  frames.insert(frames.end(), next.begin(), next.end());
-  const auto tail = link.receive(link.air({}, 0, 0));
-  frames.insert(frames.end(), tail.begin(), tail.end());
+  link.receive_into(frames, link.air(gaussian_symbols(f.payload_symbols, 2), 8, 8));
+  link.flush_into(frames);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_FALSE(frames[0].ok);
   EXPECT_NE(frames[0].error.find("dropped"), std::string::npos) << frames[0].error;
@@ -329,11 +333,9 @@ TEST(MimoLink, UnreadableHeaderWithAnAssumedSizeStillDeliversTheImageInOrder) {
       for (auto& ch : rx)
         for (std::size_t k = from; k < from + static_cast<std::size_t>(s.aux_symbols() * sps); ++k) ch[k] = -ch[k] * 0.3;
     }
-    const auto got = link.receive(rx);
-    frames.insert(frames.end(), got.begin(), got.end());
+    link.receive_into(frames, rx);
   }
-  const auto tail = link.receive(link.air({}, 0, 0));
-  frames.insert(frames.end(), tail.begin(), tail.end());
+  link.flush_into(frames);
   ASSERT_EQ(frames.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(frames[i].ok) << frames[i].error;
@@ -352,10 +354,8 @@ TEST(MimoLink, FrameCutShortYieldsNothingAndLosesNoLaterFrame) {
   auto cut = link.air(gaussian_symbols(f.payload_symbols, 1), 8, 8);
   for (auto& ch : cut) std::fill(ch.begin() + static_cast<std::ptrdiff_t>(ch.size() / 3), ch.end(), Sample{});
   auto frames = link.receive(cut);
-  const auto next = link.receive(link.air(gaussian_symbols(f.payload_symbols, 2), 9, 9));
-  frames.insert(frames.end(), next.begin(), next.end());
-  const auto tail = link.receive(link.air({}, 0, 0));
-  frames.insert(frames.end(), tail.begin(), tail.end());
+  link.receive_into(frames, link.air(gaussian_symbols(f.payload_symbols, 2), 9, 9));
+  link.flush_into(frames);
   // The truncated frame is detected but its header is gone: dropped, not decoded.
   int good = 0;
   for (const auto& fr : frames) {
@@ -380,10 +380,8 @@ TEST(MimoLink, NonFiniteSamplesNeverThrow) {
   std::vector<MimoReceivedFrame> frames;
   EXPECT_NO_THROW({
     frames = link.receive(rx);
-    const auto next = link.receive(link.air(gaussian_symbols(f.payload_symbols, 2), 9, 9));
-    frames.insert(frames.end(), next.begin(), next.end());
-    const auto tail = link.receive(link.air({}, 0, 0));
-    frames.insert(frames.end(), tail.begin(), tail.end());
+    link.receive_into(frames, link.air(gaussian_symbols(f.payload_symbols, 2), 9, 9));
+    link.flush_into(frames);
   });
   for (const auto& fr : frames) EXPECT_FALSE(fr.ok && !fr.symbols.allFinite());
   ASSERT_FALSE(frames.empty());
