@@ -51,25 +51,18 @@ MultipleAccessConfig channel_config(const ScenarioConfig& scenario, const AirLin
 class DeviceTransmitter {
  public:
   DeviceTransmitter(const SlotFormat& f, int device, const std::vector<double>& taps)
-      : framer_(f, device), format_(f), taps_(taps), tail_(taps.size() - 1, Sample{}) {}
+      : framer_(f, device), format_(f), shaper_(taps, f.samples_per_symbol) {}
 
   // slot_samples() samples; silence when codeword is empty.
   std::vector<Sample> next(const Vector& codeword, const Vector& aux_values) {
-    const ComplexVector symbols =
-        codeword.size() == 0 ? ComplexVector::Zero(format_.slot_symbols()) : framer_.next(codeword, aux_values);
-    std::vector<Sample> shaped = pulse_shape(symbols, taps_, format_.samples_per_symbol);
-    const std::size_t length = static_cast<std::size_t>(format_.slot_samples());
-    for (std::size_t i = 0; i < tail_.size(); ++i) shaped[i] += tail_[i];
-    tail_.assign(shaped.begin() + static_cast<std::ptrdiff_t>(length), shaped.end());
-    shaped.resize(length);
-    return shaped;
+    return shaper_.next(codeword.size() == 0 ? ComplexVector::Zero(format_.slot_symbols())
+                                             : framer_.next(codeword, aux_values));
   }
 
  private:
   DeviceFramer framer_;
   SlotFormat format_;
-  std::vector<double> taps_;
-  std::vector<Sample> tail_;
+  SlotPulseShaper shaper_;
 };
 
 }  // namespace

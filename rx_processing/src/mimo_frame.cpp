@@ -120,10 +120,8 @@ ComplexMatrix MimoFramer::next(const ComplexVector& symbols, int height, int wid
   return frame;
 }
 
-double MimoChannelEstimate::phase_at(const MimoFrameFormat& format, double index) const {
-  std::vector<double> centres(block_phase.size());
-  for (std::size_t b = 0; b < centres.size(); ++b) centres[b] = block_centre(format, static_cast<int>(b));
-  return 2.0 * kPi * residual_cfo * index + interpolate(centres, block_phase, index);
+double MimoChannelEstimate::phase_at(double index) const {
+  return 2.0 * kPi * residual_cfo * index + interpolate(block_centre, block_phase, index);
 }
 
 MimoChannelEstimate estimate_mimo_channel(const MimoFrameFormat& f, const ComplexMatrix& body) {
@@ -139,6 +137,7 @@ MimoChannelEstimate estimate_mimo_channel(const MimoFrameFormat& f, const Comple
     hb[b] = body.middleCols(f.pilot_start(b), lp) * p.adjoint() * (static_cast<double>(f.nt) / lp);
 
   MimoChannelEstimate est;
+  for (int b = 0; b < blocks; ++b) est.block_centre.push_back(block_centre(f, b));
   // Residual CFO from the block-to-block phase advance, over the pairs a full
   // data block apart (the last block may be shorter).
   const double full = f.pilot_length + f.pilot_spacing;
@@ -169,7 +168,7 @@ MimoChannelEstimate estimate_mimo_channel(const MimoFrameFormat& f, const Comple
   for (int b = 0; b < blocks; ++b)
     for (int i = 0; i < lp; ++i) {
       const int index = f.pilot_start(b) + i;
-      residual += (body.col(index) * derotation(est.phase_at(f, index)) - est.h * p.col(i)).squaredNorm();
+      residual += (body.col(index) * derotation(est.phase_at(index)) - est.h * p.col(i)).squaredNorm();
     }
   const double unknowns = static_cast<double>(body.rows()) * f.nt + blocks + 1;
   const double observations = static_cast<double>(body.rows()) * blocks * lp;
@@ -257,7 +256,7 @@ bool MimoFrameReceiver::read_header(const DecodedFrame& frame, MimoReceivedFrame
     std::vector<double> phase(static_cast<std::size_t>(aux.cols()));
     for (Eigen::Index i = 0; i < aux.cols(); ++i)
       phase[static_cast<std::size_t>(i)] =
-          out.channel.phase_at(format_, slot.aux_start(0) - slot.payload_start() + static_cast<double>(i));
+          out.channel.phase_at(slot.aux_start(0) - slot.payload_start() + static_cast<double>(i));
     const AuxDecodeResult retry = decode_aux(coherent_dbpsk(aux, out.channel.h.col(0), phase), layout);
     if (retry.ok && retry.message.device_id == 0) {
       header = retry.message;
@@ -294,7 +293,7 @@ void MimoFrameReceiver::equalise(const ComplexMatrix& body, MimoReceivedFrame& o
   ComplexMatrix data(body.rows(), f.uses());
   for (int u = 0; u < f.uses(); ++u) {
     const int index = f.data_position(u);
-    data.col(u) = body.col(index) * derotation(out.channel.phase_at(f, index));
+    data.col(u) = body.col(index) * derotation(out.channel.phase_at(index));
   }
   const MimoEqualized eq = mmse_equalize(data, out.channel.h, out.channel.noise_variance);
   out.symbols.resize(f.payload_symbols);
@@ -345,14 +344,12 @@ MultipleAccessConfig mimo_channel_config(const MimoFrameFormat& format, const Mi
   return mc;
 }
 
-MimoTransmitter::MimoTransmitter(const MimoFrameFormat& format)
-    : format_(format),
-      taps_([&] {
-        format.validate();
-        const SlotFormat& a = format.air;
-        return root_raised_cosine(a.samples_per_symbol, a.rolloff, a.filter_span);
-      }()),
-      tails_(static_cast<std::size_t>(format.nt), std::vector<Sample>(taps_.size() - 1, Sample{})) {}
+MimoTransmitter::MimoTransmitter(const MimoFrameFormat& format) : format_(format) {
+  format.validate();
+  const SlotFormat& a = format.air;
+  const auto taps = root_raised_cosine(a.samples_per_symbol, a.rolloff, a.filter_span);
+  antennas_.assign(static_cast<std::size_t>(format.nt), SlotPulseShaper(taps, a.samples_per_symbol));
+}
 
 std::vector<std::vector<Sample>> MimoTransmitter::next(const ComplexMatrix& frame_symbols) {
   const int symbols = format_.frame_symbols();
@@ -360,18 +357,10 @@ std::vector<std::vector<Sample>> MimoTransmitter::next(const ComplexMatrix& fram
     throw std::invalid_argument("MimoTransmitter: frame is " + std::to_string(frame_symbols.rows()) + " x " +
                                 std::to_string(frame_symbols.cols()) + ", expected " + std::to_string(format_.nt) +
                                 " x " + std::to_string(symbols));
-  const auto length = static_cast<std::size_t>(format_.frame_samples());
-  std::vector<std::vector<Sample>> out(static_cast<std::size_t>(format_.nt));
-  for (int t = 0; t < format_.nt; ++t) {
-    const ComplexVector row =
-        frame_symbols.size() == 0 ? ComplexVector::Zero(symbols) : ComplexVector(frame_symbols.row(t).transpose());
-    std::vector<Sample> shaped = pulse_shape(row, taps_, format_.air.samples_per_symbol);
-    auto& tail = tails_[static_cast<std::size_t>(t)];
-    for (std::size_t i = 0; i < tail.size(); ++i) shaped[i] += tail[i];
-    tail.assign(shaped.begin() + static_cast<std::ptrdiff_t>(length), shaped.end());
-    shaped.resize(length);
-    out[static_cast<std::size_t>(t)] = std::move(shaped);
-  }
+  std::vector<std::vector<Sample>> out;
+  for (int t = 0; t < format_.nt; ++t)
+    out.push_back(antennas_[static_cast<std::size_t>(t)].next(
+        frame_symbols.size() == 0 ? ComplexVector::Zero(symbols) : ComplexVector(frame_symbols.row(t).transpose())));
   return out;
 }
 

@@ -107,6 +107,22 @@ std::vector<double> root_raised_cosine(int samples_per_symbol, double rolloff, i
   return taps;
 }
 
+SlotPulseShaper::SlotPulseShaper(std::vector<double> taps, int samples_per_symbol)
+    : taps_(std::move(taps)), samples_per_symbol_(samples_per_symbol) {
+  if (taps_.empty() || samples_per_symbol < 1)
+    throw std::invalid_argument("SlotPulseShaper: needs taps and samples_per_symbol >= 1");
+  tail_.assign(taps_.size() - 1, Sample{});
+}
+
+std::vector<Sample> SlotPulseShaper::next(const ComplexVector& symbols) {
+  std::vector<Sample> shaped = pulse_shape(symbols, taps_, samples_per_symbol_);
+  const auto length = static_cast<std::size_t>(symbols.size()) * static_cast<std::size_t>(samples_per_symbol_);
+  for (std::size_t i = 0; i < tail_.size(); ++i) shaped[i] += tail_[i];
+  tail_.assign(shaped.begin() + static_cast<std::ptrdiff_t>(length), shaped.end());
+  shaped.resize(length);
+  return shaped;
+}
+
 std::vector<Sample> fir_filter(const std::vector<Sample>& x, const std::vector<double>& taps) {
   if (x.empty() || taps.empty()) return {};
   std::vector<Sample> y(x.size() + taps.size() - 1, Sample{});

@@ -139,7 +139,7 @@ TEST(EstimateMimoChannel, RecoversHResidualCfoAndNoiseVariance) {
   // noise (one 16-symbol block each, about 0.02 rad).
   const ComplexMatrix rotated = h * std::polar(1.0, phase);
   EXPECT_LT((est.h - rotated).norm() / h.norm(), 0.05);
-  EXPECT_NEAR(std::remainder(est.phase_at(f, 1234.0) - 2 * kPi * cfo * 1234.0, 2 * kPi), 0.0, 0.06);
+  EXPECT_NEAR(std::remainder(est.phase_at(1234.0) - 2 * kPi * cfo * 1234.0, 2 * kPi), 0.0, 0.06);
 }
 
 TEST(EstimateMimoChannel, RejectsABodyOfTheWrongLength) {

@@ -97,10 +97,11 @@ struct MimoChannelEstimate {
   ComplexMatrix h;                   // Nr x Nt, for antenna symbols of amplitude 1/sqrt(Nt)
   double noise_variance = 0;         // per receive antenna and symbol, from the pilot residuals
   double residual_cfo = 0;           // cycles per symbol, from the phase advance between blocks
+  std::vector<double> block_centre;  // body index of each pilot block's centre
   std::vector<double> block_phase;   // radians per pilot block, after removing residual_cfo
   // The common phase to remove from body symbol `index` (residual CFO plus
   // the block phases, interpolated linearly between block centres).
-  double phase_at(const MimoFrameFormat& format, double index) const;
+  double phase_at(double index) const;
 };
 MimoChannelEstimate estimate_mimo_channel(const MimoFrameFormat& format, const ComplexMatrix& body);
 
@@ -198,8 +199,7 @@ class MimoTransmitter {
 
  private:
   MimoFrameFormat format_;
-  std::vector<double> taps_;
-  std::vector<std::vector<Sample>> tails_;
+  std::vector<SlotPulseShaper> antennas_;
 };
 
 }  // namespace moema::rx

@@ -75,6 +75,20 @@ std::vector<double> root_raised_cosine(int samples_per_symbol, double rolloff, i
 // own pulse shaper for simulations and tests; flowgraphs use GNU Radio's filters.
 std::vector<Sample> pulse_shape(const ComplexVector& symbols, const std::vector<double>& taps, int samples_per_symbol);
 
+// Pulse-shapes consecutive slots (or frames), each symbols.size() *
+// samples_per_symbol samples long, carrying each one's pulse tails into the
+// next one's first samples: a transmitter's output, one slot at a time.
+class SlotPulseShaper {
+ public:
+  SlotPulseShaper(std::vector<double> taps, int samples_per_symbol);
+  std::vector<Sample> next(const ComplexVector& symbols);
+
+ private:
+  std::vector<double> taps_;
+  int samples_per_symbol_;
+  std::vector<Sample> tail_;
+};
+
 // Full convolution of `x` with real `taps`.
 std::vector<Sample> fir_filter(const std::vector<Sample>& x, const std::vector<double>& taps);
 
