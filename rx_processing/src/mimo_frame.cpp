@@ -16,6 +16,11 @@ constexpr int kHeaderValues = 2;          // image height and width
 constexpr double kHeaderUnit = 1.0 / 16384.0;  // the aux value resolution: one pixel per code
 constexpr int kMaxImageSide = 32767;      // the largest aux code
 constexpr double kMinSinrDb = -30, kMaxSinrDb = 60;  // the decoder's CSI range (models/jscc/channel.hpp)
+// A frame without a readable header is delivered with the assumed size only
+// if its pilots show a signal: on noise alone the LS estimate's power is
+// about Nt / (Lp B) of the noise (-27 dB for a Kodak frame), so a false
+// preamble detection stays below this and is dropped.
+constexpr double kMinAssumedSnrDb = -10;
 
 void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("MimoFrameFormat: " + what);
@@ -261,7 +266,7 @@ bool MimoFrameReceiver::read_header(const DecodedFrame& frame, MimoReceivedFrame
     if (retry.ok && retry.message.device_id == 0) {
       header = retry.message;
       out.header_coherent = true;
-    } else if (assumed_.height > 0 && assumed_.width > 0) {
+    } else if (assumed_.height > 0 && assumed_.width > 0 && out.snr_db >= kMinAssumedSnrDb) {
       out.header_assumed = true;
       out.frame_id = static_cast<std::uint32_t>(previous_id_ + 1);
       out.header = assumed_;
@@ -271,7 +276,8 @@ bool MimoFrameReceiver::read_header(const DecodedFrame& frame, MimoReceivedFrame
       previous_id_ = out.frame_id;
       return true;
     } else {
-      out.error = frame.error + "; the coherent retry failed too";
+      out.error = frame.error + "; the coherent retry failed too" +
+                  (assumed_.height > 0 ? " and the pilots show no signal (SNR " + std::to_string(out.snr_db) + " dB)" : "");
       return false;
     }
   }

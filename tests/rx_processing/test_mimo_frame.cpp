@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <set>
 
@@ -344,6 +345,23 @@ TEST(MimoLink, UnreadableHeaderWithAnAssumedSizeStillDeliversTheImageInOrder) {
   EXPECT_TRUE(frames[1].header_assumed || frames[1].header_coherent);
   if (frames[1].header_assumed) EXPECT_NE(frames[1].error.find("assumed 8x8"), std::string::npos) << frames[1].error;
   EXPECT_FALSE(frames[0].header_assumed);
+}
+
+TEST(MimoLink, FalseDetectionsOnNoiseAreNeverDeliveredAsImages) {
+  const MimoFrameFormat f = small_format(2, 600);
+  MimoChannelConfig c;
+  c.snr_db = 0;  // noise of unit variance
+  Link link(f, c, 8);
+  link.receiver = MimoFrameReceiver(f, c.nr, MimoHeader{0, 8, 8});
+  std::vector<MimoReceivedFrame> frames;
+  for (int i = 0; i < 200; ++i) link.flush_into(frames);  // silence: only noise on the air
+  for (const auto& fr : frames) {
+    EXPECT_FALSE(fr.ok) << "noise delivered as frame " << fr.frame_id << ", SNR " << fr.snr_db;
+    EXPECT_LT(fr.snr_db, -10.0);
+  }
+  EXPECT_EQ(link.receiver.counts().decoded, 0);
+  EXPECT_EQ(link.receiver.counts().dropped, link.receiver.counts().detected);
+  std::printf("%d false detections in 200 frame periods of noise\n", link.receiver.counts().detected);
 }
 
 TEST(MimoLink, FrameCutShortYieldsNothingAndLosesNoLaterFrame) {

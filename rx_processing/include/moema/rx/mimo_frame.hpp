@@ -124,8 +124,9 @@ struct MimoReceivedFrame {
   // which fails in a deep fade of antenna 0 long before the MIMO payload
   // does; the receiver then decodes it again coherently, combining the Nr
   // channels with antenna 0's column of the pilot estimate (maximum-ratio).
-  // If that fails too and the receiver was given the link's image size, the
-  // frame is still delivered with that size and the next frame number.
+  // If that fails too, the receiver was given the link's image size and the
+  // pilots show a signal (SNR >= -10 dB), the frame is still delivered with
+  // that size and the next frame number; a false detection on noise is not.
   bool header_coherent = false;   // read by the coherent retry
   bool header_assumed = false;    // CRC failed twice: size and number assumed, `error` says so
   std::uint32_t frame_id = 0;     // the counter unwrapped past 16 bits
