@@ -8,7 +8,9 @@
 // Errors: one line on stderr naming the input, exit status 1 (2 and up for
 // command-line syntax, from CLI11).
 #include "moema/calibration/calibration_file.hpp"
+#include "moema/calibration/cli.hpp"
 #include "moema/calibration/estimator.hpp"
+#include "moema/calibration/receiver_corrector.hpp"
 #include "moema/calibration/splitter_bench.hpp"
 #include "moema/rx/sigmf.hpp"
 
@@ -38,43 +40,6 @@ void add_reference_options(CLI::App& command, ReferenceConfig& reference) {
       ->capture_default_str();
 }
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (std::size_t end; (end = text.find(separator, start)) != std::string::npos; start = end + 1)
-    parts.push_back(text.substr(start, end - start));
-  parts.push_back(text.substr(start));
-  return parts;
-}
-
-double parse_number(const std::string& text, const std::string& option) {
-  try {
-    std::size_t used = 0;
-    const double value = std::stod(text, &used);
-    if (used == text.size() && std::isfinite(value)) return value;
-  } catch (const std::exception&) {
-  }
-  throw CalibrationError(option + ": expected a number, got '" + text + "'");
-}
-
-// "re:im" per channel.
-std::vector<Sample> parse_dc(const std::vector<std::string>& entries) {
-  std::vector<Sample> dc;
-  for (const std::string& entry : entries) {
-    const std::vector<std::string> parts = split(entry, ':');
-    if (parts.size() != 2) throw CalibrationError("--dc: expected re:im per channel, got '" + entry + "'");
-    dc.emplace_back(parse_number(parts[0], "--dc"), parse_number(parts[1], "--dc"));
-  }
-  return dc;
-}
-
-template <typename T>
-void require_per_channel(const std::vector<T>& values, int channels, const std::string& option) {
-  if (!values.empty() && static_cast<int>(values.size()) != channels)
-    throw CalibrationError(option + ": " + std::to_string(values.size()) + " values for --channels " +
-                           std::to_string(channels) + " (give one per channel, or none)");
-}
-
 // ---- reference ---------------------------------------------------------------
 
 struct ReferenceOptions {
@@ -98,25 +63,17 @@ void write_reference(const ReferenceOptions& o) {
 struct SimulateOptions {
   std::string out, name = "calibration";
   int channels = 4;
-  std::vector<double> delay, gain_db, phase_deg;
-  std::vector<std::string> dc;
+  ReceiverImpairmentLists receivers;
   double cfo = 0, snr_db = 30, rate = 1e6, frequency = 2.45e9;
   std::uint64_t seed = 1;
   ReferenceConfig reference;
 };
 
 SplitterBench bench_from(const SimulateOptions& o) {
-  require_per_channel(o.delay, o.channels, "--delay");
-  require_per_channel(o.dc, o.channels, "--dc");
-  require_per_channel(o.gain_db, o.channels, "--gain-db");
-  require_per_channel(o.phase_deg, o.channels, "--phase-deg");
   SplitterBench bench;
   bench.channels = o.channels;
   bench.reference = o.reference;
-  bench.receivers.delay = o.delay;
-  bench.receivers.dc_offset = parse_dc(o.dc);
-  bench.receivers.gain_db = o.gain_db;
-  for (double degrees : o.phase_deg) bench.receivers.phase.push_back(degrees * kPi / 180.0);
+  bench.receivers = to_ap_impairments(o.receivers, o.channels, "");
   bench.cfo = o.cfo;
   bench.snr_db = o.snr_db;
   bench.seed = o.seed;
@@ -213,12 +170,7 @@ struct CheckOptions {
 };
 
 void check(const CheckOptions& o) {
-  const CalibrationFile file = load_calibration(o.file);
-  try {
-    check_applicable(file, o.frequency, o.rate, o.channels, o.serials);
-  } catch (const CalibrationError& e) {
-    throw CalibrationError(o.file + ": " + e.what());
-  }
+  const CalibrationFile file = load_applicable_calibration(o.file, o.frequency, o.rate, o.channels, o.serials);
   std::printf("ok: %s applies: %d channels at %.0f Hz, %.0f samples/s, measured %s\n", o.file.c_str(),
               file.num_elements(), file.frequency, file.sample_rate, file.measured_at.c_str());
 }
@@ -237,10 +189,7 @@ CLI::App* add_simulate_command(CLI::App& app, SimulateOptions& o) {
   c->add_option("--out", o.out, "Output directory")->required();
   c->add_option("--name", o.name, "Recording name")->capture_default_str();
   c->add_option("--channels", o.channels, "Receive channels K")->capture_default_str()->check(CLI::Range(1, 256));
-  c->add_option("--delay", o.delay, "Per-channel delay, samples (d0,d1,...)")->delimiter(',');
-  c->add_option("--dc", o.dc, "Per-channel DC offset re:im (full scale 1.0)")->delimiter(',');
-  c->add_option("--gain-db", o.gain_db, "Per-channel power gain, dB")->delimiter(',');
-  c->add_option("--phase-deg", o.phase_deg, "Per-channel phase, degrees")->delimiter(',');
+  add_receiver_impairment_options(*c, o.receivers, "");
   c->add_option("--cfo", o.cfo, "Carrier offset, cycles/sample")->capture_default_str();
   c->add_option("--snr-db", o.snr_db, "Per-channel SNR of the reference, dB")->capture_default_str();
   c->add_option("--seed", o.seed, "Noise seed")->capture_default_str();

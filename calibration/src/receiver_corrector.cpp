@@ -50,6 +50,27 @@ void ReceiverCorrector::process(const std::vector<const Sample*>& inputs, const 
   }
 }
 
+void ReceiverCorrector::process(const std::vector<const std::complex<float>*>& inputs,
+                                const std::vector<std::complex<float>*>& outputs, std::size_t n) {
+  if (inputs.size() != chains_.size() || outputs.size() != chains_.size())
+    throw CalibrationError(kWhere + "process got " + std::to_string(inputs.size()) + " input and " +
+                           std::to_string(outputs.size()) + " output streams for a calibration of " +
+                           std::to_string(chains_.size()) + " channels");
+  scratch_.resize(chains_.size());
+  std::vector<const Sample*> in(chains_.size());
+  std::vector<Sample*> out(chains_.size());
+  for (std::size_t k = 0; k < chains_.size(); ++k) {
+    if (n > 0 && (inputs[k] == nullptr || outputs[k] == nullptr))
+      throw CalibrationError(kWhere + "null buffer for channel " + std::to_string(k));
+    scratch_[k].assign(inputs[k], inputs[k] + n);
+    in[k] = out[k] = scratch_[k].data();
+  }
+  process(in, out, n);
+  for (std::size_t k = 0; k < chains_.size(); ++k)
+    std::transform(scratch_[k].begin(), scratch_[k].end(), outputs[k],
+                   [](const Sample& s) { return std::complex<float>(s); });
+}
+
 void ReceiverCorrector::reset() {
   for (Chain& chain : chains_) chain.line.reset();
 }
@@ -59,6 +80,21 @@ double ReceiverCorrector::latency(int channel) const {
     throw CalibrationError(kWhere + "latency of channel " + std::to_string(channel) + " of " +
                            std::to_string(channels()));
   return chains_[static_cast<std::size_t>(channel)].line.latency();
+}
+
+}  // namespace moema::calibration
+
+namespace moema::calibration {
+
+CalibrationFile load_applicable_calibration(const std::string& path, double frequency, double sample_rate,
+                                            int channels, const std::vector<std::string>& serials) {
+  CalibrationFile file = load_calibration(path);
+  try {
+    check_applicable(file, frequency, sample_rate, channels, serials);
+  } catch (const CalibrationError& e) {
+    throw CalibrationError(path + ": " + e.what());
+  }
+  return file;
 }
 
 }  // namespace moema::calibration

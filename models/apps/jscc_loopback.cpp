@@ -6,6 +6,10 @@
 // codec through the same channel H with perfect timing, frequency and CSI
 // (what jscc-eval measures), so the radio's cost is a paired difference.
 // --record writes what the receiver got as SigMF, for jscc-replay.
+// --rx-delay/--rx-gain-db/--rx-phase-deg/--rx-dc mismatch the receive chains
+// as real ones are; --calibration applies moema-calibrate's file to them.
+#include "moema/calibration/cli.hpp"
+#include "moema/calibration/receiver_corrector.hpp"
 #include "moema/models/jscc/evaluation.hpp"
 #include "moema/models/jscc/image_io.hpp"
 #include "moema/models/jscc/image_metrics.hpp"
@@ -22,6 +26,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace fs = std::filesystem;
 using namespace moema;
@@ -43,6 +48,9 @@ struct Options {
   std::string out_dir = "results/jscc-loopback";
   std::string record_dir;
   double sample_rate = 1e6;
+  double frequency = 2.45e9;  // written to the recording; a calibration file must match it
+  calibration::ReceiverImpairmentLists receive_chains;
+  std::string calibration_path;
   bool eval_reference = true;
   bool json = false;
   int threads = 0;
@@ -113,6 +121,11 @@ int main(int argc, char** argv) {
   app.add_option("--out", o.out_dir, "folder for the reconstructions and results.json");
   app.add_option("--record", o.record_dir, "write the received samples as a SigMF recording in this folder");
   app.add_option("--sample-rate", o.sample_rate, "sample rate written to the recording, Hz");
+  app.add_option("--frequency", o.frequency, "centre frequency written to the recording, Hz");
+  calibration::add_receiver_impairment_options(app, o.receive_chains, "rx-");
+  app.add_option("--calibration", o.calibration_path,
+                 "apply this moema-calibrate file to the receive channels (checked against --frequency, "
+                 "--sample-rate and --nr)");
   app.add_flag("--no-eval-reference", [&](int64_t) { o.eval_reference = false; },
                "skip the jscc-eval figure (the codec's own channel, its own draws) for the same images");
   app.add_flag("--json", o.json, "print JSON instead of the table");
@@ -139,7 +152,14 @@ int main(int argc, char** argv) {
     channel.cfo = o.cfo;
     channel.timing_offset = o.timing;
     channel.phase = o.phase;
+    channel.ap = calibration::to_ap_impairments(o.receive_chains, o.nr, "rx-");
     SimulatedAir air(format, channel, o.seed);
+    std::optional<calibration::CalibrationFile> calibration;
+    std::optional<calibration::ReceiverCorrector> corrector;
+    if (!o.calibration_path.empty()) {
+      calibration = calibration::load_applicable_calibration(o.calibration_path, o.frequency, o.sample_rate, o.nr);
+      corrector.emplace(*calibration);
+    }
     RadioReceiver receiver(format, o.nr, link.height, link.width);
 
     std::unique_ptr<rx::SigmfRecorder> recorder;
@@ -149,6 +169,7 @@ int main(int argc, char** argv) {
       rx::RecordingInfo info;
       info.channels = o.nr;
       info.sample_rate = o.sample_rate;
+      info.frequency = o.frequency;
       info.description = "jscc-loopback: " + model.name + " over a simulated " + std::to_string(format.nt) + "x" +
                          std::to_string(o.nr) + " channel at " + std::to_string(o.snr_db) + " dB";
       info.hw = "simulated Nt x Nr Rayleigh channel (rx_processing/mimo_frame.hpp)";
@@ -158,6 +179,8 @@ int main(int argc, char** argv) {
                         {"image_size", {link.height, link.width}},
                         {"snr_db", o.snr_db},    {"cfo", o.cfo},
                         {"timing_offset", o.timing}, {"seed", o.seed}};
+      // The raw samples are recorded; replay applies the same calibration.
+      if (calibration) info.extension["calibration"] = *calibration;
       recorder = std::make_unique<rx::SigmfRecorder>(o.record_dir, "jscc", info);
     }
 
@@ -165,10 +188,17 @@ int main(int argc, char** argv) {
     std::map<std::uint32_t, std::size_t> image_of_frame;  // frame counter -> image index
     std::vector<torch::Tensor> images(paths.size());
     std::uint32_t framed = 0;
+    std::vector<std::vector<std::complex<float>>> corrected(static_cast<std::size_t>(o.nr));
     const auto receive = [&](const std::vector<std::vector<std::complex<float>>>& samples) {
       std::vector<const std::complex<float>*> ptrs;
       for (const auto& s : samples) ptrs.push_back(s.data());
       if (recorder) recorder->write(ptrs, samples.front().size());
+      if (corrector) {
+        std::vector<std::complex<float>*> out;
+        for (auto& c : corrected) c.resize(samples.front().size()), out.push_back(c.data());
+        corrector->process(ptrs, out, samples.front().size());
+        for (std::size_t k = 0; k < ptrs.size(); ++k) ptrs[k] = corrected[k].data();
+      }
       for (const auto& frame : receiver.push(ptrs, samples.front().size())) {
         if (!frame.ok) {
           std::fprintf(stderr, "jscc-loopback: %s\n", frame.error.c_str());
@@ -185,8 +215,9 @@ int main(int argc, char** argv) {
         }
         r.received = true;
         r.error.clear();
-        r.psnr = psnr(images[found->second], output).item<double>();
-        r.ms_ssim = ms_ssim(images[found->second], output).item<double>();
+        const ImageScore score = score_image(images[found->second], output);
+        r.psnr = score.psnr;
+        r.ms_ssim = score.ms_ssim;
         r.snr_db = frame.snr_db;
         r.cfo = frame.cfo;
         r.stream_snr_db = frame.stream_snr_db;
@@ -241,6 +272,10 @@ int main(int argc, char** argv) {
                           {"snr_db", o.snr_db},
                           {"cfo", o.cfo},
                           {"timing_offset", o.timing},
+                          {"receive_chains", {{"delay", o.receive_chains.delay}, {"gain_db", o.receive_chains.gain_db},
+                                              {"phase_deg", o.receive_chains.phase_deg}, {"dc", o.receive_chains.dc}}},
+                          {"calibration", o.calibration_path.empty() ? nlohmann::json(nullptr)
+                                                                      : nlohmann::json(o.calibration_path)},
                           {"frames", {{"sent", framed}, {"detected", counts.detected}, {"decoded", counts.decoded},
                                       {"header_coherent", counts.header_coherent},
                                       {"header_assumed", counts.header_assumed}, {"dropped", counts.dropped}}},
@@ -255,8 +290,10 @@ int main(int argc, char** argv) {
     if (o.json) {
       std::cout << out.dump(1) << "\n";
     } else {
-      std::printf("%s over a simulated %dx%d channel, %.1f dB, CFO %.1e cycles/sample, timing offset %.2f samples\n",
-                  model.name.c_str(), format.nt, o.nr, o.snr_db, o.cfo, o.timing);
+      std::printf("%s over a simulated %dx%d channel, %.1f dB, CFO %.1e cycles/sample, timing offset %.2f samples%s%s\n",
+                  model.name.c_str(), format.nt, o.nr, o.snr_db, o.cfo, o.timing,
+                  o.receive_chains.empty() ? "" : ", mismatched receive chains",
+                  o.calibration_path.empty() ? "" : (", calibrated by " + o.calibration_path).c_str());
       std::printf("%-14s %7s %7s %8s %8s %7s %10s   %s\n", "image", "PSNR", "MS-SSIM", "ideal", "radio-id", "SNR est",
                   "CFO est", "stream SINR (dB)");
       for (const auto& r : results) print_row(r);

@@ -4,6 +4,9 @@
 // and, when the original image is found, scored. The receiver and decoder are
 // the live ones, fed the same samples in the same pieces, so a replay of
 // jscc-loopback's recording reproduces its reconstructions bit for bit.
+// Recordings hold the raw samples; the calibration the live receiver applied
+// (metadata moema:calibration) is applied again, or --calibration FILE.
+#include "moema/calibration/receiver_corrector.hpp"
 #include "moema/models/jscc/image_io.hpp"
 #include "moema/models/jscc/image_metrics.hpp"
 #include "moema/models/jscc/radio_link.hpp"
@@ -13,9 +16,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 namespace fs = std::filesystem;
 using namespace moema;
@@ -29,17 +34,38 @@ const nlohmann::json& require_key(const nlohmann::json& j, const char* key, cons
   return j.at(key);
 }
 
+// The recording's own calibration, or `path` when given; none if neither.
+std::optional<calibration::ReceiverCorrector> corrector_for(const rx::SigmfReader& reader, const std::string& path,
+                                                            const std::string& recording) {
+  calibration::CalibrationFile file;
+  if (!path.empty()) {
+    file = calibration::load_applicable_calibration(path, reader.frequency(), reader.sample_rate(), reader.channels());
+  } else if (reader.extension().contains("calibration")) {
+    try {
+      file = reader.extension().at("calibration").get<calibration::CalibrationFile>();
+      calibration::check_applicable(file, reader.frequency(), reader.sample_rate(), reader.channels());
+    } catch (const calibration::CalibrationError& e) {
+      throw calibration::CalibrationError(recording + ": moema:calibration: " + e.what());
+    }
+  } else {
+    return std::nullopt;
+  }
+  return calibration::ReceiverCorrector(file);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Receive and decode the images in a SigMF recording of the MIMO image link"};
-  std::string recording, model_name, out_dir = "results/jscc-replay", reference_dir;
+  std::string recording, model_name, out_dir = "results/jscc-replay", reference_dir, calibration_path;
   int threads = 0;
   bool json = false;
   app.add_option("recording", recording, "a .sigmf-collection or the folder holding one")->required();
   app.add_option("--model", model_name, "codec (default: the one named in the recording)");
   app.add_option("--out", out_dir, "folder for the reconstructions");
   app.add_option("--reference", reference_dir, "folder of the original images (default: the recording's image_dir)");
+  app.add_option("--calibration", calibration_path,
+                 "apply this moema-calibrate file (default: the one recorded in the metadata, if any)");
   app.add_flag("--json", json, "print JSON instead of the table");
   app.add_option("--threads", threads, "CPU threads (0: all)");
   CLI11_PARSE(app, argc, argv);
@@ -65,6 +91,7 @@ int main(int argc, char** argv) {
       width = meta.at("image_size").at(1).get<int>();
     }
     RadioReceiver receiver(format, reader.channels(), height, width);
+    std::optional<calibration::ReceiverCorrector> corrector = corrector_for(reader, calibration_path, recording);
     const auto chunk = static_cast<std::size_t>(format.frame_samples());  // the pieces jscc-loopback pushes
     std::vector<std::vector<std::complex<float>>> buffers(static_cast<std::size_t>(reader.channels()),
                                                           std::vector<std::complex<float>>(chunk));
@@ -75,6 +102,7 @@ int main(int argc, char** argv) {
     nlohmann::json frames = nlohmann::json::array();
     if (!json) std::printf("%-8s %-14s %9s %7s %7s %7s\n", "frame", "image", "size", "PSNR", "MS-SSIM", "SNR est");
     while (const std::size_t n = reader.read(out, chunk)) {
+      if (corrector) corrector->process(in, out, n);
       for (const auto& frame : receiver.push(in, n)) {
         nlohmann::json row = {{"frame", frame.frame_id}, {"ok", frame.ok}, {"error", frame.error}};
         if (!frame.ok) {
@@ -95,9 +123,9 @@ int main(int argc, char** argv) {
           if (!reference_dir.empty() && fs::exists(reference)) {
             const auto original = load_image(reference).unsqueeze(0);
             if (original.sizes() == output.sizes()) {
-              score = psnr(original, output).item<double>();
-              ms = ms_ssim(original, output).item<double>();
-              row.update({{"psnr", score}, {"ms_ssim", ms}});
+              const ImageScore s = score_image(original, output);
+              score = s.psnr, ms = s.ms_ssim;
+              row.update({{"psnr", score}, {"ms_ssim", std::isfinite(ms) ? nlohmann::json(ms) : nlohmann::json(nullptr)}});
             }
           }
           if (!json)

@@ -6,6 +6,7 @@
 #include "moema/calibration/calibration_file.hpp"
 #include "moema/calibration/estimator.hpp"
 #include "moema/calibration/receiver_corrector.hpp"
+#include "moema/calibration/receiver_impairments.hpp"
 #include "moema/calibration/splitter_bench.hpp"
 #include "moema/rx/air_link.hpp"
 #include "moema/rx/metrics.hpp"
@@ -339,6 +340,58 @@ TEST(CalibrationFile, RefusesAnotherSetUp) {
   EXPECT_NE(serials.find("measured with devices [31A2B4C, 31A2B5D]"), std::string::npos) << serials;
 }
 
+TEST(CalibrationFile, LoadApplicableNamesThePathOfAStaleFile) {
+  const std::string path = (std::filesystem::temp_directory_path() / "moema_stale_calibration.json").string();
+  save_calibration(sample_file(), path);
+  EXPECT_EQ(load_applicable_calibration(path, 2.45e9, 1e6, 4).num_elements(), 4);
+  try {
+    load_applicable_calibration(path, 5.8e9, 1e6, 4);
+    ADD_FAILURE() << "a file for 2.45 GHz was applied at 5.8 GHz";
+  } catch (const CalibrationError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path + ": stale calibration", 0), 0u) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
+// ---- receive-chain impairments from the command line ---------------------------
+
+TEST(ReceiverImpairments, ConvertsDegreesAndParsesDcPerChannel) {
+  ReceiverImpairmentLists lists;
+  lists.delay = {0.0, 2.5};
+  lists.phase_deg = {90.0, -180.0};
+  lists.dc = {"0.01:-0.02", "-1e-3:0"};
+  const rx::ApImpairments ap = to_ap_impairments(lists, 2, "rx-");
+  EXPECT_EQ(ap.delay, (std::vector<double>{0.0, 2.5}));
+  EXPECT_TRUE(ap.gain_db.empty());
+  ASSERT_EQ(ap.phase.size(), 2u);
+  EXPECT_DOUBLE_EQ(ap.phase[0], kPi / 2);
+  EXPECT_DOUBLE_EQ(ap.phase[1], -kPi);
+  EXPECT_EQ(ap.dc_offset, (std::vector<Sample>{{0.01, -0.02}, {-1e-3, 0.0}}));
+  EXPECT_TRUE(ReceiverImpairmentLists{}.empty());
+}
+
+TEST(ReceiverImpairments, NamesTheOptionAndTheProblem) {
+  const auto error = [](const ReceiverImpairmentLists& lists) -> std::string {
+    try {
+      to_ap_impairments(lists, 3, "rx-");
+    } catch (const CalibrationError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  ReceiverImpairmentLists lists;
+  lists.gain_db = {0.0, 1.0};
+  EXPECT_EQ(error(lists), "--rx-gain-db: 2 values for 3 receive channels (give one per channel, or none)");
+  lists = {};
+  lists.delay = {0.0, -1.0, 2.0};
+  EXPECT_NE(error(lists).find("--rx-delay: delays must be >= 0"), std::string::npos) << error(lists);
+  lists = {};
+  lists.dc = {"0:0", "0.1", "0:0"};
+  EXPECT_EQ(error(lists), "--rx-dc: expected re:im per channel, got '0.1'");
+  lists.dc = {"0:0", "x:1", "0:0"};
+  EXPECT_EQ(error(lists), "--rx-dc: expected a number, got 'x'");
+}
+
 // ---- the corrector ------------------------------------------------------------
 
 Channels corrected(ReceiverCorrector corrector, const Channels& in, const std::vector<std::size_t>& chunks) {
@@ -395,6 +448,35 @@ TEST(ReceiverCorrector, LinesEveryChannelUpWithTheLatestAndDocumentsItsLatency) 
     }
   EXPECT_LT(10.0 * std::log10(error / power), -40.0);
   EXPECT_THROW(corrector.process({capture[0].data()}, {nullptr}, 1), CalibrationError);
+}
+
+// What radios and recordings give is cf32: that path must be the double one
+// rounded once, whatever the chunks.
+TEST(ReceiverCorrector, TheCf32PathIsTheDoublePathRoundedToFloat) {
+  const SplitterBench b = random_bench(3, 81);
+  const Channels capture = simulate_splitter_capture(b);
+  const ReceiverCorrector reference(estimate_calibration(capture, b.reference).channels);
+  ReceiverCorrector corrector = reference;
+  std::vector<std::vector<std::complex<float>>> in, out;
+  Channels rounded;  // the double path on the cf32 input
+  for (const auto& channel : capture) {
+    in.emplace_back(channel.begin(), channel.end());
+    out.emplace_back(channel.size());
+    rounded.emplace_back(in.back().begin(), in.back().end());
+  }
+  const Channels expected = corrected(reference, rounded, {rounded.front().size()});
+  const std::size_t n = capture.front().size(), half = n / 3;
+  for (const auto& [start, count] : {std::pair<std::size_t, std::size_t>{0, half}, {half, n - half}}) {
+    std::vector<const std::complex<float>*> inputs;
+    std::vector<std::complex<float>*> outputs;
+    for (std::size_t k = 0; k < in.size(); ++k) {
+      inputs.push_back(in[k].data() + start);
+      outputs.push_back(out[k].data() + start);
+    }
+    corrector.process(inputs, outputs, count);
+  }
+  for (std::size_t k = 0; k < out.size(); ++k)
+    for (std::size_t t = 0; t < n; ++t) ASSERT_EQ(out[k][t], std::complex<float>(expected[k][t])) << k << " " << t;
 }
 
 // ---- MoEMA's subspaces through an impaired, then corrected access point --------

@@ -122,7 +122,7 @@ class BadInput(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             proc = run("simulate", "--out", tmp, "--channels", "4", "--delay", "0,1", check=False)
             self.assertNotEqual(proc.returncode, 0)
-            self.assertIn("--delay: 2 values for --channels 4", proc.stderr)
+            self.assertIn("--delay: 2 values for 4 receive channels", proc.stderr)
             proc = run("simulate", "--out", tmp, "--channels", "2", "--dc", "0.1,0.2", check=False)
             self.assertIn("--dc: expected re:im", proc.stderr)
             proc = run("estimate", "--capture", os.path.join(tmp, "nothing"), "--out", os.path.join(tmp, "c.json"),

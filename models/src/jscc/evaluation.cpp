@@ -21,10 +21,13 @@ torch::Tensor centre_crop(const torch::Tensor& image, int multiple, bool& croppe
   return image.slice(1, top, top + h).slice(2, left, left + w);
 }
 
+// Over the defined values: MS-SSIM is NaN for images too small for it.
 double mean(const std::vector<double>& v) {
   double sum = 0;
-  for (double x : v) sum += x;
-  return v.empty() ? std::numeric_limits<double>::quiet_NaN() : sum / v.size();
+  int n = 0;
+  for (double x : v)
+    if (!std::isnan(x)) sum += x, ++n;
+  return n ? sum / n : std::numeric_limits<double>::quiet_NaN();
 }
 
 std::string stem(const std::string& name) { return std::filesystem::path(name).stem().string(); }
@@ -75,8 +78,9 @@ EvalRow evaluate(TrainedCodec& model, const std::vector<EvalImage>& images, doub
     const auto decoded = model.codec->decode(received.symbols, received.stream_snr_db, static_cast<int>(image.size(2)),
                                              static_cast<int>(image.size(3)));
     const auto output = quantize_8bit(decoded.to(torch::kCPU));
-    row.psnr_per_image.push_back(psnr(image, output).item<double>());
-    row.ms_ssim_per_image.push_back(ms_ssim(image, output).item<double>());
+    const ImageScore score = score_image(image, output);
+    row.psnr_per_image.push_back(score.psnr);
+    row.ms_ssim_per_image.push_back(score.ms_ssim);
     if (!reconstruction_dir.empty())
       save_png(output, reconstruction_dir + "/" + model.name + "/snr" + std::to_string(std::lround(snr_db)) + "/" +
                            stem(images[i].name) + ".png");

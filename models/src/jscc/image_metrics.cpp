@@ -121,4 +121,11 @@ torch::Tensor ms_ssim(const torch::Tensor& reference, const torch::Tensor& test)
   return product.mean(1).to(torch::kFloat32);
 }
 
+ImageScore score_image(const torch::Tensor& reference, const torch::Tensor& test) {
+  const double quality = psnr(reference, test).item<double>();  // checks the shapes
+  const auto x = reference.dim() == 3 ? reference.unsqueeze(0) : reference;
+  const bool fits = std::min(x.size(2), x.size(3)) > kMsSsimMinSide;
+  return {quality, fits ? ms_ssim(reference, test).item<double>() : std::nan("")};
+}
+
 }  // namespace moema::models::jscc

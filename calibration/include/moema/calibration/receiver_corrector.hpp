@@ -16,7 +16,9 @@
 #include "moema/calibration/calibration_file.hpp"
 #include "moema/rx/fractional_delay.hpp"
 
+#include <complex>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace moema::calibration {
@@ -32,6 +34,10 @@ class ReceiverCorrector {
   // State carries across calls: any split of the streams into calls gives
   // bit-identical output. Throws CalibrationError for the wrong stream count.
   void process(const std::vector<const Sample*>& inputs, const std::vector<Sample*>& outputs, std::size_t n);
+  // The same on cf32 streams, as radios and recordings give them (computed in
+  // double, rounded once on the way out).
+  void process(const std::vector<const std::complex<float>*>& inputs,
+               const std::vector<std::complex<float>*>& outputs, std::size_t n);
   void reset();  // back to a fresh corrector's all-zero history
 
   int channels() const { return static_cast<int>(chains_.size()); }
@@ -45,6 +51,14 @@ class ReceiverCorrector {
     rx::FractionalDelayLine line;
   };
   std::vector<Chain> chains_;
+  std::vector<std::vector<Sample>> scratch_;  // the cf32 path's double buffers
 };
+
+// A file measured on this set-up: load_calibration, then check_applicable
+// (frequency and sample rate in Hz, the receive channel count, the devices'
+// serials when known). Throws CalibrationError naming the path and what does
+// not fit.
+CalibrationFile load_applicable_calibration(const std::string& path, double frequency, double sample_rate,
+                                            int channels, const std::vector<std::string>& serials = {});
 
 }  // namespace moema::calibration

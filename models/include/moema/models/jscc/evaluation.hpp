@@ -29,7 +29,7 @@ std::vector<EvalImage> load_eval_images(const std::string& folder, int multiple,
 struct EvalRow {
   std::string model, architecture;
   double snr_db = 0, ratio = 0;
-  double psnr = 0, ms_ssim = 0;            // means over the images (8-bit reconstructions)
+  double psnr = 0, ms_ssim = 0;            // means over the images (8-bit reconstructions; MS-SSIM over those > 160 px a side)
   double mean_active_experts = 0;          // routed experts per token, per image then averaged; NaN without MoE
   std::vector<double> expert_frequency;    // last encoder MoE layer: share of tokens using each routed expert
   std::string frequency_layer;

@@ -24,4 +24,12 @@ torch::Tensor ssim(const torch::Tensor& reference, const torch::Tensor& test);
 // Needs min(H, W) > 160 so that the 11-pixel window fits the fifth scale.
 torch::Tensor ms_ssim(const torch::Tensor& reference, const torch::Tensor& test);
 
+// One image pair scored as the programs report it: PSNR, and MS-SSIM or NaN
+// when the image is too small for MS-SSIM's five scales (min(H, W) <= 160).
+struct ImageScore {
+  double psnr;
+  double ms_ssim;
+};
+ImageScore score_image(const torch::Tensor& reference, const torch::Tensor& test);
+
 }  // namespace moema::models::jscc
