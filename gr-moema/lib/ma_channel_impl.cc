@@ -1,5 +1,7 @@
 #include "ma_channel_impl.h"
 
+#include "moema/rx/mimo_frame.hpp"
+
 #include <gnuradio/io_signature.h>
 
 #include <algorithm>
@@ -108,6 +110,50 @@ ma_channel::sptr ma_channel::make(int antennas,
                                                                   phase,
                                                                   delay),
                                                       seed);
+}
+
+ma_channel::sptr ma_channel::make_mimo(int nt,
+                                       int nr,
+                                       int frame_samples,
+                                       double snr_db,
+                                       double cfo,
+                                       double timing_offset,
+                                       double phase,
+                                       std::uint64_t seed,
+                                       const std::vector<gr_complex>& rx_dc_offset,
+                                       const std::vector<double>& rx_gain_db,
+                                       const std::vector<double>& rx_phase,
+                                       const std::vector<double>& rx_delay)
+{
+    const std::string where = "mimo_channel: ";
+    if (frame_samples < 0)
+        throw std::invalid_argument(where + "frame_samples must be >= 0, got " +
+                                    std::to_string(frame_samples));
+    // mimo_channel_config takes the frame format only for Nt and the fading
+    // block (the frame's length); any valid format with nt streams gives the
+    // rest, and the block length is the caller's.
+    ::moema::rx::MimoFrameFormat format;
+    format.nt = nt;
+    format.payload_symbols = nt;
+    format.pilot_length = std::max(format.pilot_length, nt);
+    ::moema::rx::MimoChannelConfig channel;
+    channel.nr = nr;
+    channel.snr_db = snr_db;
+    channel.cfo = cfo;
+    channel.timing_offset = timing_offset;
+    channel.phase = phase;
+    channel.ap.dc_offset.assign(rx_dc_offset.begin(), rx_dc_offset.end());
+    channel.ap.gain_db = rx_gain_db;
+    channel.ap.phase = rx_phase;
+    channel.ap.delay = rx_delay;
+    ::moema::rx::MultipleAccessConfig config;
+    try {
+        config = ::moema::rx::mimo_channel_config(format, channel);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(where + e.what());
+    }
+    config.block_length = frame_samples;
+    return gnuradio::make_block_sptr<ma_channel_impl>(config, seed);
 }
 
 ma_channel_impl::ma_channel_impl(const ::moema::rx::MultipleAccessConfig& config,

@@ -1,14 +1,18 @@
 """ap_rx: the MoEMA access point's receiver, matched filters plus ap_receiver."""
 
+import json
+
 from gnuradio import filter, gr
 
-from .moema_python import ap_receiver
+from .moema_python import ap_receiver, calibration_corrector
 from .pulse import pulse_taps
 
 
 class ap_rx(gr.hier_block2):
     """K raw receive channels in (a USRP, a simulated channel, a recording).
 
+    [calibration_corrector, when `calibration` names moema-calibrate's file,
+    checked against frequency (Hz), sample_rate and serials] ->
     K x fir_filter_ccf(1, taps) (the matched filters, the slot format's
     root-raised-cosine pulse from the config's "format") -> ap_receiver.
     Message ports: "truth" in; "decisions", "errors" and "frames" out (frames
@@ -17,19 +21,33 @@ class ap_rx(gr.hier_block2):
     (receiver.summary_json() after the run).
     """
 
-    def __init__(self, config_json, decisions_path="", summary_path=""):
+    def __init__(self, config_json, decisions_path="", summary_path="", calibration="",
+                 frequency=0.0, sample_rate=0.0, serials=()):
         sps, taps = pulse_taps(config_json)
         delay = (len(taps) - 1) / 2.0  # the matched filter's group delay (linear phase)
+        corrector = None
+        if calibration:
+            antennas = json.loads(config_json).get("antennas", 16)  # ApReceiverConfig's K
+            corrector = calibration_corrector(calibration, antennas, frequency, sample_rate,
+                                              list(serials))
+            delay += corrector.latency()
         receiver = ap_receiver(config_json, decisions_path, summary_path, delay)
         antennas = receiver.antennas()
+        if corrector is not None and corrector.channels() != antennas:
+            raise ValueError(f"ap_rx: the calibration has {corrector.channels()} channels, "
+                             f"the receiver {antennas}")
         gr.hier_block2.__init__(self, "ap_rx",
                                 gr.io_signature(antennas, antennas, gr.sizeof_gr_complex),
                                 gr.io_signature(0, 0, 0))
         self.receiver = receiver
         self.samples_per_symbol, self.taps = sps, taps
         self.matched = [filter.fir_filter_ccf(1, taps) for _ in range(antennas)]
+        self.corrector = corrector
         for k, mf in enumerate(self.matched):
-            self.connect((self, k), mf, (receiver, k))
+            if corrector is None:
+                self.connect((self, k), mf, (receiver, k))
+            else:
+                self.connect((self, k), (corrector, k), mf, (receiver, k))
         self.message_port_register_hier_in("truth")
         for port in ("decisions", "errors", "frames"):
             self.message_port_register_hier_out(port)

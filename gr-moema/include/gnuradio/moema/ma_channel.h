@@ -66,6 +66,44 @@ public:
                      const std::vector<double>& delay = {},
                      std::uint64_t seed = 0);
 
+    /*!
+     * \brief The image link's simulated Nt x Nr MIMO channel (no new block:
+     * this block configured by moema::rx::mimo_channel_config).
+     *
+     * The nt inputs are the antennas of one transmitter: they share its
+     * oscillator and clock (one CFO, carrier phase and timing offset); Rayleigh
+     * block fading, one H (entries CN(0, 1)) per fading block of frame_samples
+     * samples, aligned with mimo_framer's back-to-back frames from sample 0;
+     * AWGN with snr_db = total transmit power / noise variance per receive
+     * antenna (noise variance 10^(-snr_db/10), 0 for +inf).
+     *
+     * \param nt             transmit antennas, the inputs
+     * \param nr             receive antennas, the outputs
+     * \param frame_samples  fading block length: the frame's samples
+     *                       (mimo_framer::frame_samples(), jscc_frame_format)
+     * \param snr_db         SNR per receive antenna, dB
+     * \param cfo            carrier frequency offset, cycles/sample
+     * \param timing_offset  samples, >= 0, fractional allowed
+     * \param phase          carrier phase, radians
+     * \param seed           seed of the fading and noise generators
+     * \param rx_dc_offset, rx_gain_db, rx_phase, rx_delay  the receive
+     *        chains' impairments, as ma_channel's dc_offset, gain_db, phase
+     *        and delay: empty or one entry per receive channel (what
+     *        calibration_corrector takes out)
+     */
+    static sptr make_mimo(int nt,
+                          int nr,
+                          int frame_samples,
+                          double snr_db = 10.0,
+                          double cfo = 0.0,
+                          double timing_offset = 0.0,
+                          double phase = 0.0,
+                          std::uint64_t seed = 0,
+                          const std::vector<gr_complex>& rx_dc_offset = {},
+                          const std::vector<double>& rx_gain_db = {},
+                          const std::vector<double>& rx_phase = {},
+                          const std::vector<double>& rx_delay = {});
+
     //! Samples by which the output lags the channel model (see above).
     virtual int lookahead() const = 0;
     virtual int antennas() const = 0;

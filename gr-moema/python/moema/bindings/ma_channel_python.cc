@@ -41,4 +41,26 @@ void bind_ma_channel(py::module& m)
              "Samples by which the output lags the channel model.")
         .def("antennas", &ma_channel::antennas, "K, the number of outputs.")
         .def("devices", &ma_channel::devices, "N, the number of inputs.");
+
+    m.def("mimo_channel",
+          &ma_channel::make_mimo,
+          py::arg("nt"),
+          py::arg("nr"),
+          py::arg("frame_samples"),
+          py::arg("snr_db") = 10.0,
+          py::arg("cfo") = 0.0,
+          py::arg("timing_offset") = 0.0,
+          py::arg("phase") = 0.0,
+          py::arg("seed") = 0,
+          py::arg("rx_dc_offset") = std::vector<gr_complex>(),
+          py::arg("rx_gain_db") = std::vector<double>(),
+          py::arg("rx_phase") = std::vector<double>(),
+          py::arg("rx_delay") = std::vector<double>(),
+          "The image link's simulated Nt x Nr MIMO channel: an ma_channel configured by "
+          "moema::rx::mimo_channel_config (the nt inputs share one oscillator and clock: one "
+          "CFO, phase and timing offset; Rayleigh block fading, one H per frame_samples "
+          "samples; AWGN at snr_db = total transmit power / noise per receive antenna); "
+          "rx_*: the receive chains' DC offset, power gain (dB), phase (rad) and delay "
+          "(samples), one entry per receive channel or none, as ma_channel's. "
+          "Raises ValueError naming a bad parameter.");
 }

@@ -4,12 +4,14 @@
 namespace py = pybind11;
 
 void bind_ma_channel(py::module& m);
+void bind_calibration_corrector(py::module& m);
 void bind_sigmf_sink(py::module& m);
 void bind_sigmf_source(py::module& m);
 void bind_pulse(py::module& m);
 #ifdef MOEMA_GR_WITH_MODELS
 void bind_device_source(py::module& m);
 void bind_ap_receiver(py::module& m);
+void bind_jscc(py::module& m);
 #endif
 
 PYBIND11_MODULE(moema_python, m)
@@ -19,6 +21,7 @@ PYBIND11_MODULE(moema_python, m)
     py::module::import("gnuradio.gr");
 
     bind_ma_channel(m);
+    bind_calibration_corrector(m);
     bind_sigmf_sink(m);
     bind_sigmf_source(m);
     bind_pulse(m);
@@ -26,6 +29,7 @@ PYBIND11_MODULE(moema_python, m)
     // The blocks over models/ (LibTorch): absent from a build without Torch.
     bind_device_source(m);
     bind_ap_receiver(m);
+    bind_jscc(m);
     m.attr("with_models") = true;
 #else
     m.attr("with_models") = false;
