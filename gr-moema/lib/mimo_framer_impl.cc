@@ -5,6 +5,7 @@
 #include <gnuradio/io_signature.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace gr {
@@ -28,8 +29,13 @@ mimo_framer::sptr mimo_framer::make(int nt,
                                     int pilot_length,
                                     int pilot_spacing,
                                     int samples_per_symbol,
-                                    int tail_frames)
+                                    int tail_frames,
+                                    bool burst_tags,
+                                    double start_time)
 {
+    if (!(start_time >= 0.0))
+        throw std::invalid_argument("mimo_framer: start_time must be >= 0 seconds, got " +
+                                    std::to_string(start_time));
     if (nt < 1)
         throw std::invalid_argument("mimo_framer: nt must be >= 1, got " + std::to_string(nt));
     if (tail_frames < 1)
@@ -45,16 +51,21 @@ mimo_framer::sptr mimo_framer::make(int nt,
     params.pilot_length = pilot_length;
     params.pilot_spacing = pilot_spacing;
     params.samples_per_symbol = samples_per_symbol;
-    return gnuradio::make_block_sptr<mimo_framer_impl>(make_frame_format(params, "mimo_framer"),
-                                                       tail_frames);
+    return gnuradio::make_block_sptr<mimo_framer_impl>(
+        make_frame_format(params, "mimo_framer"), tail_frames, burst_tags, start_time);
 }
 
-mimo_framer_impl::mimo_framer_impl(const rx::MimoFrameFormat& format, int tail_frames)
+mimo_framer_impl::mimo_framer_impl(const rx::MimoFrameFormat& format,
+                                   int tail_frames,
+                                   bool burst_tags,
+                                   double start_time)
     : gr::sync_block("mimo_framer",
                      gr::io_signature::make(0, 0, 0),
                      gr::io_signature::make(format.nt, format.nt, sizeof(gr_complex))),
       d_format(format),
       d_tail_frames(tail_frames),
+      d_burst_tags(burst_tags),
+      d_start_time(start_time),
       d_framer(format),
       d_transmitter(format),
       d_frame(static_cast<std::size_t>(format.nt),
@@ -143,10 +154,33 @@ bool mimo_framer_impl::next_frame(std::uint64_t offset)
     if (finished()) {
         if (d_tail_sent >= d_tail_frames)
             return false;
-        ++d_tail_sent;
+        if (++d_tail_sent == d_tail_frames)
+            d_last_sample = offset + static_cast<std::uint64_t>(d_format.frame_samples()) - 1;
     }
     load(d_transmitter.next(rx::ComplexMatrix()));
     return true;
+}
+
+// Burst tags for output samples [first, first + count), for a UHD sink.
+void mimo_framer_impl::tag_burst(std::uint64_t first, std::uint64_t count)
+{
+    if (!d_burst_tags || count == 0)
+        return;
+    if (first == 0) {
+        add_item_tag(0, 0, pmt::intern("tx_sob"), pmt::PMT_T, alias_pmt());
+        // No tx_time for start_time 0: UHD would find that time long past.
+        if (d_start_time > 0) {
+            const double whole = std::floor(d_start_time);
+            add_item_tag(0,
+                         0,
+                         pmt::intern("tx_time"),
+                         pmt::make_tuple(pmt::from_uint64(static_cast<std::uint64_t>(whole)),
+                                         pmt::from_double(d_start_time - whole)),
+                         alias_pmt());
+        }
+    }
+    if (first <= d_last_sample && d_last_sample < first + count)
+        add_item_tag(0, d_last_sample, pmt::intern("tx_eob"), pmt::PMT_T, alias_pmt());
 }
 
 int mimo_framer_impl::work(int noutput_items,
@@ -165,6 +199,7 @@ int mimo_framer_impl::work(int noutput_items,
         d_position += n;
         produced += n;
     }
+    tag_burst(first, produced);
     return produced == 0 ? WORK_DONE : static_cast<int>(produced);
 }
 

@@ -9,6 +9,7 @@
 #include "moema/rx/mimo_frame.hpp"
 
 #include <deque>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,10 @@ namespace moema {
 class mimo_framer_impl : public mimo_framer
 {
 public:
-    mimo_framer_impl(const ::moema::rx::MimoFrameFormat& format, int tail_frames);
+    mimo_framer_impl(const ::moema::rx::MimoFrameFormat& format,
+                     int tail_frames,
+                     bool burst_tags,
+                     double start_time);
 
     int nt() const override { return d_format.nt; }
     int payload_symbols() const override { return d_format.payload_symbols; }
@@ -36,9 +40,14 @@ private:
     bool next_frame(std::uint64_t offset);
     bool frame_pdu(const pmt::pmt_t& pdu, std::uint64_t offset);
     void load(const std::vector<std::vector<::moema::rx::Sample>>& samples);
+    void tag_burst(std::uint64_t first, std::uint64_t count);
 
     const ::moema::rx::MimoFrameFormat d_format;
     const int d_tail_frames;
+    const bool d_burst_tags;
+    const double d_start_time;
+    // The stream's last sample, once the last tail frame is loaded.
+    std::uint64_t d_last_sample = std::numeric_limits<std::uint64_t>::max();
     ::moema::rx::MimoFramer d_framer;
     ::moema::rx::MimoTransmitter d_transmitter;
     std::deque<pmt::pmt_t> d_queue;

@@ -352,6 +352,23 @@ class qa_jscc_link(gr_unittest.TestCase):
         self.assertIn("must be a PDU", errors)
         self.assertIn("does not fit its 5 symbols", errors)
 
+    def test_burst_tags_make_the_transmission_one_timed_burst(self):
+        tb = gr.top_block()
+        encoder = moema.jscc_encoder(MODEL, [os.path.join(self.ref, "parrots.png")], SNR_DB, SIDE, SIDE)
+        framer = moema.mimo_framer(2, MODEL, SIDE, SIDE, burst_tags=True, start_time=2.25)
+        sink = blocks.vector_sink_c()
+        tb.msg_connect(encoder, "pdu", framer, "pdu")
+        tb.connect((framer, 0), sink)
+        tb.connect((framer, 1), blocks.null_sink(gr.sizeof_gr_complex))
+        tb.run()
+        length = len(sink.data())
+        self.assertEqual(length, 2 * framer.frame_samples())  # the frame and its silent tail
+        tags = {pmt.symbol_to_string(t.key): (t.offset, pmt.to_python(t.value)) for t in sink.tags()
+                if pmt.symbol_to_string(t.key).startswith("tx_")}
+        self.assertEqual(tags, {"tx_sob": (0, True), "tx_time": (0, (2, 0.25)), "tx_eob": (length - 1, True)})
+        with self.assertRaisesRegex(ValueError, "start_time"):
+            moema.mimo_framer(2, MODEL, SIDE, SIDE, burst_tags=True, start_time=-1.0)
+
     def test_a_run_without_a_good_image_still_ends(self):
         # Nothing to send: the encoder is done at once, the framer sends its
         # silent tail and ends the stream; the receiver may report false

@@ -23,7 +23,12 @@ namespace moema {
  * cosine, frame_samples() samples per output. Frames go out back to back in
  * arrival order; while no PDU is queued the outputs carry silent frames
  * (zeros, plus the last frame's pulse tail), so downstream streams keep
- * flowing (a USRP sink streams continuously; this block sends no burst tags).
+ * flowing and a USRP sink never underflows while the encoder works.
+ *
+ * With burst_tags the whole transmission is one burst for a UHD sink, as
+ * device_source's: "tx_sob" on output 0's first sample, with "tx_time"
+ * (start_time, seconds on the USRP's clock, e.g. set on PPS) when
+ * start_time > 0, and "tx_eob" on the last sample of the last tail frame.
  *
  * Output 0 gets a "frame_start" tag (uint64 frame counter, the header's) on
  * the first sample of each frame. Message output "sent": per frame, a dict
@@ -59,7 +64,9 @@ public:
                      int pilot_length = 16,
                      int pilot_spacing = 512,
                      int samples_per_symbol = 4,
-                     int tail_frames = 1);
+                     int tail_frames = 1,
+                     bool burst_tags = false,
+                     double start_time = 0.0);
 
     virtual int nt() const = 0;
     virtual int payload_symbols() const = 0;

@@ -62,7 +62,8 @@ void bind_jscc(py::module& m)
         "outputs at the sample rate; silence while none is queued; 'frame_start' tags on "
         "output 0; message output 'sent' (one dict per frame). Bad PDUs are logged and "
         "dropped. The stream ends tail_frames silent frames after the last PDU once every "
-        "PDU source has finished.")
+        "PDU source has finished. With burst_tags the transmission is one UHD burst: "
+        "tx_sob (and tx_time = start_time when > 0) on the first sample, tx_eob on the last.")
         .def(py::init(&mimo_framer::make),
              py::arg("nt"),
              py::arg("model") = "",
@@ -73,6 +74,8 @@ void bind_jscc(py::module& m)
              py::arg("pilot_spacing") = 512,
              py::arg("samples_per_symbol") = 4,
              py::arg("tail_frames") = 1,
+             py::arg("burst_tags") = false,
+             py::arg("start_time") = 0.0,
              "Make the block: nt streams of payload_symbols symbols, or (payload_symbols 0) "
              "the codec model's frame for height x width images.")
         .def("nt", &mimo_framer::nt)
