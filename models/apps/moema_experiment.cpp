@@ -7,6 +7,7 @@
 // ours, writes a CSV and PNG plots; --json prints {"rows": [...]}.
 #include "moema/models/experiment.hpp"
 #include "moema/models/plot.hpp"
+#include "moema/models/radio_options.hpp"
 #include "moema/models/tensor_utils.hpp"
 #include "moema/models/weights.hpp"
 
@@ -55,10 +56,7 @@ struct Options {
   int threads = 2;
   // Over the air (rx/air_link.hpp) instead of the slot-level channel.
   bool air = false;
-  double cfo = 0;            // cycles per sample, common to all devices
-  double cfo_spread = 0;     // device n adds n * this (residual, uncorrected)
-  double timing_spread = 0;  // device n arrives n * this samples late
-  double dc = 0;             // DC offset magnitude at every AP channel
+  RadioImpairments radio;
 };
 
 // One cell of the paper's tables for one seed (the --json row).
@@ -148,7 +146,7 @@ class Experiment {
     c.recovery = rx::parse_recovery_method(o_.recovery);
     c.recovery_slots = o_.recovery_slots;
     c.seed = seed;
-    if (o_.air) c.air = air_link_config({o_.cfo, o_.cfo_spread, o_.timing_spread, o_.dc}, o_.devices, o_.antennas, seed);
+    if (o_.air) c.air = air_link_config(o_.radio, o_.devices, o_.antennas, seed);
     return c;
   }
 
@@ -534,10 +532,7 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-plots", o.plots, "skip the PNG plots");
   app.add_option("--threads", o.threads, "LibTorch threads (0: all)");
   app.add_flag("--air", o.air, "test slots over the sample-level radio link (pulses, sync, aux messages)");
-  app.add_option("--cfo", o.cfo, "with --air: carrier frequency offset of all devices, cycles/sample");
-  app.add_option("--cfo-spread", o.cfo_spread, "with --air: device n's extra CFO is n times this");
-  app.add_option("--timing-spread", o.timing_spread, "with --air: device n arrives n times this many samples late");
-  app.add_option("--dc", o.dc, "with --air: DC offset magnitude at every AP channel (random phases)");
+  add_radio_impairment_options(app, o.radio, "with --air: ");
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no progress bars");
   CLI11_PARSE(app, argc, argv);

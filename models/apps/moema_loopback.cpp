@@ -8,6 +8,7 @@
 // the same test samples over the slot-level channel without a radio (what
 // moema-experiment measures), so the radio's cost is read off one table.
 #include "moema/models/experiment.hpp"
+#include "moema/models/radio_options.hpp"
 #include "moema/models/receive_chain.hpp"
 #include "moema/models/tensor_utils.hpp"
 #include "moema/models/weights.hpp"
@@ -34,7 +35,7 @@ struct Options {
   int antennas = 16;
   std::vector<int> overlaps{0, 1, 2};
   std::string snr = "30";
-  double cfo = 0, cfo_spread = 0, timing_spread = 0, dc = 0;
+  RadioImpairments radio;
   int slots = 1000;
   int learning_slots = 1000;
   std::string decoder = "projection";
@@ -48,6 +49,7 @@ struct Options {
   std::string weights_dir;
   std::string train_dir;  // empty: <data>/trained-receivers
   double sample_rate = 1e6, frequency = 0;
+  double start_time = std::numeric_limits<double>::quiet_NaN();  // rx_time of the first sample, if given
   bool reference = true;
   bool json = false;
   int threads = 1;  // the MoE is small: a second LibTorch thread only competes with the filters
@@ -79,7 +81,7 @@ ApReceiverConfig receiver_config(const Options& o, int overlap) {
 }
 
 rx::AirLinkConfig air_config(const Options& o) {
-  rx::AirLinkConfig air = air_link_config({o.cfo, o.cfo_spread, o.timing_spread, o.dc}, o.devices, o.antennas, o.seed);
+  rx::AirLinkConfig air = air_link_config(o.radio, o.devices, o.antennas, o.seed);
   air.snr_db = parse_snr(o.snr);
   return air;
 }
@@ -146,10 +148,16 @@ json run_loopback(const Options& o, int overlap, const std::string& record_dir) 
     info.hw = "simulated multiple-access channel (rx::MultipleAccessChannel)";
     info.extension = {{"receiver", config.to_json()},
                       {"truth", truth_json(streams)},
-                      {"impairments",
-                       {{"snr_db", o.snr}, {"cfo", o.cfo}, {"cfo_spread", o.cfo_spread},
-                        {"timing_spread", o.timing_spread}, {"dc", o.dc}}}};
+                      {"impairments", to_json(o.radio)}};
+    info.extension["impairments"]["snr_db"] = o.snr;
     recorder.emplace(record_dir, "moema", info);
+  }
+  if (std::isfinite(o.start_time)) {  // as a USRP stamps its first sample
+    rx::SampleClock clock;
+    clock.set_rate(o.sample_rate);
+    clock.stamp(0, o.start_time);
+    chain.set_clock(clock);
+    if (recorder) recorder->add_capture(0, o.start_time);
   }
 
   std::vector<std::vector<rx::Sample>> antenna;
@@ -195,9 +203,9 @@ std::string number(const json& v, const char* format) {
 }
 
 void print_table(const Options& o, const std::vector<json>& runs) {
-  std::printf("MoEMA loopback: N=%d, K=%d, SNR %s dB, CFO %g (+%g per device), timing spread %g samples, DC %g, "
+  std::printf("MoEMA loopback: N=%d, K=%d, SNR %s dB, CFO %g (+%g per device), timing %g (+%g per device) samples, DC %g, "
               "%d slots, T=%d learning slots, %s decoder, %s signalling, seed %llu\n\n",
-              o.devices, o.antennas, o.snr.c_str(), o.cfo, o.cfo_spread, o.timing_spread, o.dc, o.slots,
+              o.devices, o.antennas, o.snr.c_str(), o.radio.cfo, o.radio.cfo_spread, o.radio.timing_offset, o.radio.timing_spread, o.radio.dc, o.slots,
               std::min(o.learning_slots, o.slots), o.decoder.c_str(), o.signalling.c_str(),
               static_cast<unsigned long long>(o.seed));
   std::printf("overlap | frames sent/detected/decoded/dropped | subspace similarity | accuracy loopback | no radio | "
@@ -227,10 +235,7 @@ int main(int argc, char** argv) {
   app.add_option("--antennas", o.antennas, "K");
   app.add_option("--overlap", o.overlaps, "overlapping dimensions gamma; a list runs each")->delimiter(',');
   app.add_option("--snr", o.snr, "per-antenna SNR in dB, or inf");
-  app.add_option("--cfo", o.cfo, "carrier frequency offset of all devices, cycles/sample");
-  app.add_option("--cfo-spread", o.cfo_spread, "device n's extra CFO is n times this (residual, uncorrected)");
-  app.add_option("--timing-spread", o.timing_spread, "device n arrives n times this many samples late");
-  app.add_option("--dc", o.dc, "DC offset magnitude at every AP channel (random phases)");
+  add_radio_impairment_options(app, o.radio, "");
   app.add_option("--slots", o.slots, "slots sent, one test sample per device each");
   app.add_option("--learning-slots", o.learning_slots, "T: slots the AP recovers the subspaces from");
   app.add_option("--decoder", o.decoder, "codeword decoder: projection (paper), intersection (project)");
@@ -241,6 +246,9 @@ int main(int argc, char** argv) {
   app.add_option("--decisions", o.decisions_path, "per-slot decision log, JSON lines");
   app.add_option("--sample-rate", o.sample_rate, "sample rate written to the recording's metadata");
   app.add_option("--frequency", o.frequency, "centre frequency written to the recording's metadata");
+  app.add_option("--start-time", o.start_time,
+                 "receive time of the first sample, seconds since the epoch: decisions carry rx_time, "
+                 "the recording a timed capture");
   app.add_option("--data", o.data_dir, "data directory (./testbed setup fills it)");
   app.add_option("--weights", o.weights_dir, "shipped weights: embedder.* and receivers/");
   app.add_option("--train-dir", o.train_dir, "receivers trained by moema-experiment");

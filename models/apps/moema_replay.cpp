@@ -54,11 +54,21 @@ void load_truth(const rx::SigmfReader& reader, ReceiveChain& chain) {
     chain.log().set_truth(static_cast<std::uint32_t>(std::stoul(slot)), labels.get<std::vector<int>>());
 }
 
+// The recording's receive times: its capture segments stamped from rx_time.
+rx::SampleClock recording_clock(const rx::SigmfReader& reader) {
+  rx::SampleClock clock;
+  clock.set_rate(reader.sample_rate());
+  for (const rx::SigmfCapture& c : reader.captures())
+    if (c.rx_time) clock.stamp(c.sample_start, *c.rx_time);
+  return clock;
+}
+
 json replay(const Options& o) {
   rx::SigmfReader reader(o.path);
   for (const std::string& w : reader.warnings()) std::cerr << "moema-replay: warning: " << w << "\n";
   ReceiveChain chain(receiver_config(reader, o), o.decisions_path);
   load_truth(reader, chain);
+  chain.set_clock(recording_clock(reader));
   const int k = reader.channels();
   std::vector<std::vector<std::complex<float>>> buffers(k, std::vector<std::complex<float>>(o.chunk));
   std::vector<std::complex<float>*> out;

@@ -106,8 +106,14 @@ ApReceiverConfig ApReceiverConfig::from_json(const nlohmann::json& j) {
 nlohmann::json SlotDecision::to_json() const {
   nlohmann::json gates = nlohmann::json::array();
   for (const auto& g : gate) gates.push_back({g[0], g[1], g[2]});
-  return {{"slot", slot_id}, {"frame", frame},     {"timing", timing},       {"cfo", cfo},
-          {"snr_db", snr_db}, {"learning", learning}, {"classes", classes}, {"gate", gates}};
+  nlohmann::json out = {{"slot", slot_id}, {"frame", frame},     {"timing", timing},       {"cfo", cfo},
+                        {"snr_db", snr_db}, {"learning", learning}, {"classes", classes}, {"gate", gates}};
+  if (rx_time) out["rx_time"] = *rx_time;
+  return out;
+}
+
+void stamp_receive_times(std::vector<SlotDecision>& decisions, const rx::SampleClock& clock, double sample_delay) {
+  for (SlotDecision& d : decisions) d.rx_time = clock.time_at(d.timing - sample_delay);
 }
 
 rx::SigmfAnnotation frame_annotation(const FrameEvent& f, int slot_samples) {
@@ -181,7 +187,7 @@ struct ApReceiver::Impl {
     std::vector<SlotDecision> decisions;
     for (std::size_t f = 0; f < batch.size(); ++f) {
       const HeldFrame& h = batch[f];
-      SlotDecision d{h.slot_id, h.sync.index, h.sync.timing, h.sync.cfo, h.sync.snr_db, learning_phase, {}, {}};
+      SlotDecision d{h.slot_id, h.sync.index, h.sync.timing, h.sync.cfo, h.sync.snr_db, learning_phase, {}, {}, std::nullopt};
       for (int dev = 0; dev < n; ++dev) {
         const std::size_t row = f * static_cast<std::size_t>(n) + static_cast<std::size_t>(dev);
         d.classes.push_back(static_cast<int>(c[row]));

@@ -43,7 +43,7 @@ void ReceiveChain::push(const std::vector<const std::complex<float>*>& channels,
     const auto begin = std::chrono::steady_clock::now();
     std::vector<const rx::Sample*> filtered;
     for (const auto& b : block) filtered.push_back(b.data());
-    log_.add(receiver_.push(filtered, n));
+    log(receiver_.push(filtered, n));
     collect_errors();
     receiver_seconds_ += seconds_since(begin);
   });
@@ -56,8 +56,18 @@ void ReceiveChain::wait() {
 
 void ReceiveChain::finish() {
   wait();
-  log_.add(receiver_.finish());
+  log(receiver_.finish());
   collect_errors();
+}
+
+void ReceiveChain::set_clock(const rx::SampleClock& clock) {
+  wait();  // the receiving thread reads it
+  clock_ = clock;
+}
+
+void ReceiveChain::log(std::vector<SlotDecision> decisions) {
+  stamp_receive_times(decisions, clock_, delay_);
+  log_.add(decisions);
 }
 
 void ReceiveChain::collect_errors() {

@@ -98,7 +98,7 @@ void check_streams(const LinkConfig& config, const std::vector<DeviceStream>& st
 
 rx::AirLinkConfig air_link_config(const RadioImpairments& im, int devices, int antennas, std::uint64_t seed) {
   rx::AirLinkConfig air;
-  for (int n = 0; n < devices; ++n) air.devices.push_back({0.0, n * im.timing_spread, im.cfo + n * im.cfo_spread, 0.0});
+  for (int n = 0; n < devices; ++n) air.devices.push_back({0.0, im.timing_offset + n * im.timing_spread, im.cfo + n * im.cfo_spread, 0.0});
   if (im.dc > 0) {
     std::mt19937_64 rng(seed + 77);
     std::uniform_real_distribution<double> angle(0, 2 * 3.14159265358979323846);

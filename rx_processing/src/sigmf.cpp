@@ -177,6 +177,8 @@ struct MetaFields {
   double sample_rate = 0;
   double frequency = 0;
   std::vector<SigmfAnnotation> annotations;
+  std::vector<SigmfCapture> captures;
+  std::vector<std::string> notes;  // harmless problems, for the warnings
 };
 
 const json& member(const json& parent, const std::string& key, json::value_t type, const std::string& path) {
@@ -231,6 +233,43 @@ SigmfAnnotation parse_annotation(const json& object, const std::string& where) {
   return a;
 }
 
+// core:datetime in the UTC forms ISO-8601 allows ("...Z" or "...+00:00"),
+// with or without a fraction of a second.
+std::optional<double> parse_iso8601_utc(const std::string& text) {
+  static const std::regex form(R"((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|\+00:00))");
+  std::smatch m;
+  if (!std::regex_match(text, m, form)) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = std::stoi(m[1]) - 1900;
+  tm.tm_mon = std::stoi(m[2]) - 1;
+  tm.tm_mday = std::stoi(m[3]);
+  tm.tm_hour = std::stoi(m[4]);
+  tm.tm_min = std::stoi(m[5]);
+  tm.tm_sec = std::stoi(m[6]);
+  const double fraction = m[7].matched ? std::stod("0" + m[7].str()) : 0.0;
+  return static_cast<double>(timegm(&tm)) + fraction;
+}
+
+SigmfCapture parse_capture(const json& object, const std::string& where, std::vector<std::string>& notes) {
+  if (!object.is_object()) throw MetaProblem(where + " is not an object");
+  const auto start = object.find("core:sample_start");
+  if (start == object.end() || !start->is_number_unsigned())
+    throw MetaProblem(where + " has no core:sample_start (an unsigned integer)");
+  SigmfCapture c;
+  c.sample_start = start->get<std::uint64_t>();
+  const auto rx_time = object.find(kPrefix + "rx_time");
+  const auto datetime = object.find("core:datetime");
+  if (rx_time != object.end() && rx_time->is_number() && std::isfinite(rx_time->get<double>())) {
+    c.rx_time = rx_time->get<double>();
+  } else if (datetime != object.end()) {
+    if (datetime->is_string()) c.rx_time = parse_iso8601_utc(datetime->get<std::string>());
+    if (!c.rx_time)
+      notes.push_back(where + " has a core:datetime that is not an ISO-8601 UTC time (" + datetime->dump() +
+                      "); its samples have no receive time");
+  }
+  return c;
+}
+
 double first_frequency(const json& captures, const std::string& path) {
   if (captures.empty()) return 0;
   const json& first = captures.at(0);
@@ -248,7 +287,12 @@ MetaFields parse_meta(const std::string& path) {
   const std::string type = checked_datatype(global, path);
   MetaFields fields;
   fields.sample_rate = checked_sample_rate(global, path);
-  fields.frequency = first_frequency(member(meta, "captures", json::value_t::array, path), path);
+  const json& captures = member(meta, "captures", json::value_t::array, path);
+  fields.frequency = first_frequency(captures, path);
+  for (std::size_t i = 0; i < captures.size(); ++i)
+    fields.captures.push_back(parse_capture(captures[i], path + ": .sigmf-meta capture " + std::to_string(i), fields.notes));
+  std::stable_sort(fields.captures.begin(), fields.captures.end(),
+                   [](const auto& a, const auto& b) { return a.sample_start < b.sample_start; });
   const json& annotations = member(meta, "annotations", json::value_t::array, path);
   for (std::size_t i = 0; i < annotations.size(); ++i)
     fields.annotations.push_back(
@@ -452,6 +496,8 @@ void SigmfReader::load_metas(const std::string& collection, const std::vector<st
   sample_rate_ = good->sample_rate;
   frequency_ = good->frequency;
   annotations_ = std::move(good->annotations);
+  captures_ = std::move(good->captures);
+  warnings_.insert(warnings_.end(), good->notes.begin(), good->notes.end());
 }
 
 // Replays every channel up to the shortest whole-sample length, so that the

@@ -2,8 +2,9 @@
 """End to end: moema-loopback records, moema-replay decides from the recording.
 
 One loopback run (N=2, K=16, overlap 1, 30 dB, CFO, timing and DC offsets on,
-300 slots, T=200) is recorded as SigMF. The replay must reproduce its
-per-slot decisions bit for bit, whatever the chunk size. Then the recording is
+300 slots, T=200, first sample stamped with a receive time) is recorded as
+SigMF. The replay must reproduce its per-slot decisions, receive times
+included, bit for bit, whatever the chunk size. Then the recording is
 damaged three ways, each on a copy: frames corrupted in their aux mini-slots,
 a data file truncated mid-frame, a malformed .sigmf-meta. Each is reported and
 counted, the replay finishes, and no good frame is lost.
@@ -22,6 +23,15 @@ LOOPBACK = os.environ["MOEMA_LOOPBACK"]
 REPLAY = os.environ["MOEMA_REPLAY"]
 SLOTS = 300
 SLOT_SAMPLES = 1120  # N=2 slot (rx/slot_format.hpp)
+SAMPLE_RATE = 1e6  # moema-loopback's default
+START_TIME = 1700000000.5  # rx_time of the recording's first sample
+TIMING_OFFSET = 2.6  # samples, all devices
+TIMING_SPREAD = 0.25  # device 1 arrives this much later still
+# Where slot 0's preamble peaks in the recording: after one silent slot, the
+# transmit pulse's delay (16 symbols of 4 samples, halved), the channel's
+# fractional-delay lookahead (8 samples, rx/fractional_delay.hpp) and the
+# devices' mean offset (the preamble is common to both).
+FIRST_PEAK = SLOT_SAMPLES + 32 + 8 + TIMING_OFFSET + TIMING_SPREAD / 2
 
 
 def run(*args):
@@ -46,7 +56,8 @@ class RecordAndReplay(unittest.TestCase):
         cls.dir = tempfile.mkdtemp(prefix="moema-loopback-")
         cls.recording = os.path.join(cls.dir, "clean")
         proc = run(LOOPBACK, "--overlap", "1", "--slots", str(SLOTS), "--learning-slots", "200", "--snr", "30",
-                   "--cfo", "1e-3", "--timing-spread", "0.25", "--dc", "0.05", "--record", cls.recording, "--json")
+                   "--cfo", "1e-3", "--timing-offset", str(TIMING_OFFSET), "--timing-spread", str(TIMING_SPREAD), "--dc", "0.05",
+                   "--start-time", str(START_TIME), "--record", cls.recording, "--json")
         if proc.returncode != 0:
             raise AssertionError(f"moema-loopback failed ({proc.returncode}):\n{proc.stderr}")
         cls.live = json.loads(proc.stdout)
@@ -84,6 +95,18 @@ class RecordAndReplay(unittest.TestCase):
     def test_replay_reproduces_the_live_decisions_bit_for_bit(self):
         self.assertEqual(self.clean["decisions"], self.live["decisions"])
         self.assertEqual(self.clean["accuracy"], self.live["accuracy"])
+
+    def test_decisions_carry_the_receive_time_of_their_frame(self):
+        meta = load_json(os.path.join(self.recording, "moema-ch00.sigmf-meta"))
+        self.assertEqual(meta["captures"][0]["core:datetime"], "2023-11-14T22:13:20.500000Z")
+        decisions = self.clean["decisions"]
+        first = decisions[0]
+        self.assertEqual(first["slot"], 0)
+        self.assertAlmostEqual((first["rx_time"] - START_TIME) * SAMPLE_RATE, FIRST_PEAK, delta=0.1)
+        for d in decisions:  # one slot period apart, to under a sample
+            expected = first["rx_time"] + (d["slot"] - first["slot"]) * SLOT_SAMPLES / SAMPLE_RATE
+            # A double holds epoch seconds to 0.24 us: a quarter sample here.
+            self.assertAlmostEqual(d["rx_time"], expected, delta=0.5 / SAMPLE_RATE)
 
     def test_replay_does_not_depend_on_the_chunk_size(self):
         other, _ = replay(self.recording, "--chunk", "777")

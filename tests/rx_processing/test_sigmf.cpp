@@ -254,6 +254,55 @@ TEST_F(SigmfTest, CapturesAreSortedWithIsoDatetimeAndRxTime) {
   }
 }
 
+TEST_F(SigmfTest, ReaderReturnsTheCapturesWithTheirReceiveTimes) {
+  {
+    SigmfRecorder recorder(dir_, "run", info(2));
+    recorder.add_capture(500, 1700000000.123456789);  // moema:rx_time keeps what core:datetime rounds
+    recorder.add_capture(0, 1700000000.25);
+    recorder.close();
+  }
+  SigmfReader reader(dir_);
+  ASSERT_EQ(reader.captures().size(), 2u);
+  EXPECT_EQ(reader.captures()[0].sample_start, 0u);
+  EXPECT_EQ(reader.captures()[0].rx_time, 1700000000.25);
+  EXPECT_EQ(reader.captures()[1].sample_start, 500u);
+  EXPECT_EQ(reader.captures()[1].rx_time, 1700000000.123456789);
+  EXPECT_TRUE(reader.warnings().empty()) << joined(reader.warnings());
+}
+
+TEST_F(SigmfTest, CaptureTimeComesFromCoreDatetimeWithoutTheExtension) {
+  record(1, {10});
+  json meta = parse_file(file(0, ".sigmf-meta"));
+  // As another tool writes them: 2023-11-14T22:13:20Z is 1700000000 s.
+  meta["captures"] = json::array({{{"core:sample_start", 0}, {"core:datetime", "2023-11-14T22:13:20.250000Z"}},
+                                  {{"core:sample_start", 4}, {"core:datetime", "2023-11-14T22:13:21+00:00"}},
+                                  {{"core:sample_start", 8}, {"core:datetime", "yesterday"}},
+                                  {{"core:sample_start", 9}}});
+  write_text(file(0, ".sigmf-meta"), meta.dump());
+  SigmfReader reader(dir_);
+  const auto& c = reader.captures();
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].rx_time, 1700000000.25);
+  EXPECT_EQ(c[1].rx_time, 1700000001.0);
+  EXPECT_FALSE(c[2].rx_time.has_value());
+  EXPECT_FALSE(c[3].rx_time.has_value());  // no time given: none, and nothing to warn about
+  ASSERT_EQ(reader.warnings().size(), 1u) << joined(reader.warnings());
+  EXPECT_TRUE(any_warning_has(reader.warnings(), {file(0, ".sigmf-meta"), "capture 2", "\"yesterday\"", "no receive time"}));
+}
+
+TEST_F(SigmfTest, CaptureWithoutSampleStartMakesTheMetaUnusable) {
+  record(2, {10});
+  json meta = parse_file(file(0, ".sigmf-meta"));
+  meta["captures"] = json::array({{{"core:datetime", "2023-11-14T22:13:20Z"}}});
+  write_text(file(0, ".sigmf-meta"), meta.dump());
+  SigmfReader reader(dir_);
+  EXPECT_TRUE(any_warning_has(reader.warnings(), {file(0, ".sigmf-meta"), "capture 0", "core:sample_start",
+                                                  "using " + file(1, ".sigmf-meta")}));
+  ASSERT_EQ(reader.captures().size(), 1u);  // channel 1's: one segment at 0, no time
+  EXPECT_EQ(reader.captures()[0].sample_start, 0u);
+  EXPECT_FALSE(reader.captures()[0].rx_time.has_value());
+}
+
 TEST_F(SigmfTest, AnnotationsRoundTripSorted) {
   {
     SigmfRecorder recorder(dir_, "run", info(3));

@@ -16,6 +16,7 @@
 
 #include "moema/models/deployment.hpp"
 #include "moema/rx/framing.hpp"
+#include "moema/rx/sample_clock.hpp"
 #include "moema/rx/sigmf.hpp"
 
 #include <nlohmann/json.hpp>
@@ -54,8 +55,13 @@ struct SlotDecision {
   bool learning = false;         // one of the T learning slots
   std::vector<int> classes;      // per device, 0..19
   std::vector<std::array<double, 3>> gate;  // per device: mnist, fashion, multi-task expert
-  nlohmann::json to_json() const;
+  std::optional<double> rx_time;  // receive time of `timing`, seconds since the epoch, when the stream is stamped
+  nlohmann::json to_json() const;  // "rx_time" only when known
 };
+
+// Sets each decision's rx_time from the clock of the raw (stamped) samples;
+// `sample_delay` is the filters' delay between those and the receiver's input.
+void stamp_receive_times(std::vector<SlotDecision>& decisions, const rx::SampleClock& clock, double sample_delay);
 
 // Every frame the synchroniser detected, usable or not: what a recording
 // annotates.

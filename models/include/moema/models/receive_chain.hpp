@@ -25,6 +25,9 @@ class ReceiveChain {
   // wait for the receiver first.
   void push(const std::vector<const std::complex<float>*>& channels, std::size_t n);
   void finish();  // end of the stream (see ApReceiver::finish)
+  // The input's rx_time stamps (e.g. a recording's captures): decisions then
+  // carry their receive time.
+  void set_clock(const rx::SampleClock& clock);
 
   ApReceiver& receiver() { wait(); return receiver_; }
   DecisionLog& log() { wait(); return log_; }
@@ -38,12 +41,14 @@ class ReceiveChain {
 
  private:
   void collect_errors();
+  void log(std::vector<SlotDecision> decisions);
   void wait();  // until the receiver has taken the last block
 
   ApReceiver receiver_;
   DecisionLog log_;
   std::vector<rx::FirFilter> matched_;
   double delay_ = 0;  // the matched filter's group delay, samples
+  rx::SampleClock clock_;
   std::vector<std::vector<rx::Sample>> buffers_[2];  // filtered blocks: one filling, one being received
   int filling_ = 0;
   std::future<void> receiving_;

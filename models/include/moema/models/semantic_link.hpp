@@ -65,10 +65,12 @@ struct LinkResult {
 
 // The radio impairments moema-experiment --air and moema-loopback take:
 // every device's CFO is `cfo` plus n * cfo_spread, device n arrives
-// n * timing_spread samples late, and every AP channel has a DC offset of
-// magnitude `dc` and a random phase (drawn from `seed`).
+// timing_offset + n * timing_spread samples late, and every AP channel has a
+// DC offset of magnitude `dc` and a random phase (drawn from `seed`). The
+// common parts (cfo, timing_offset, dc) are what the AP's synchroniser
+// corrects; the spreads between devices are left in the payload.
 struct RadioImpairments {
-  double cfo = 0, cfo_spread = 0, timing_spread = 0, dc = 0;
+  double cfo = 0, cfo_spread = 0, timing_offset = 0, timing_spread = 0, dc = 0;
 };
 rx::AirLinkConfig air_link_config(const RadioImpairments& impairments, int devices, int antennas, std::uint64_t seed);
 

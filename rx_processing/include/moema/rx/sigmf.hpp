@@ -28,6 +28,7 @@
 #include <complex>
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -58,6 +59,13 @@ struct SigmfAnnotation {
   std::string label;                                    // core:label (omitted when empty)
   std::string comment;                                  // core:comment (omitted when empty)
   nlohmann::json extension = nlohmann::json::object();  // "moema:<key>" fields
+};
+
+// A capture segment as read back: where it starts and, when the meta says,
+// the receive time of that sample (moema:rx_time, else core:datetime).
+struct SigmfCapture {
+  std::uint64_t sample_start = 0;
+  std::optional<double> rx_time;  // seconds since the epoch
 };
 
 // Writes <dir>/<name>-ch<k>.sigmf-data (cf32_le) and .sigmf-meta per channel k
@@ -126,6 +134,9 @@ class SigmfReader {
   // Channel 0's (or the first usable meta's), sorted by sample_start; a missing
   // core:sample_count reads as 0.
   const std::vector<SigmfAnnotation>& annotations() const { return annotations_; }
+  // The same meta's capture segments, sorted by sample_start. A segment whose
+  // core:datetime cannot be read has no rx_time (and a warning).
+  const std::vector<SigmfCapture>& captures() const { return captures_; }
   std::uint64_t samples() const { return samples_; }  // per channel: the shortest channel's whole samples
   // Problems that did not stop the replay, one line each, naming the file.
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -144,6 +155,7 @@ class SigmfReader {
   double frequency_ = 0;
   nlohmann::json extension_ = nlohmann::json::object();
   std::vector<SigmfAnnotation> annotations_;
+  std::vector<SigmfCapture> captures_;
   std::uint64_t samples_ = 0;
   std::uint64_t position_ = 0;
   std::vector<std::string> warnings_;
