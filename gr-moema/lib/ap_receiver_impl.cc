@@ -17,6 +17,8 @@ const pmt::pmt_t kTruth = pmt::intern("truth");
 const pmt::pmt_t kDecisions = pmt::intern("decisions");
 const pmt::pmt_t kErrors = pmt::intern("errors");
 const pmt::pmt_t kFrames = pmt::intern("frames");
+const pmt::pmt_t kRxTime = pmt::intern("rx_time");
+const pmt::pmt_t kRxRate = pmt::intern("rx_rate");
 
 models::ApReceiverConfig parse_config(const std::string& config_json)
 {
@@ -96,8 +98,37 @@ void ap_receiver_impl::handle_truth(const pmt::pmt_t& msg)
     }
 }
 
-void ap_receiver_impl::publish(const std::vector<models::SlotDecision>& decisions)
+// A bad tag is reported and skipped: the stream goes on.
+void ap_receiver_impl::read_time_tags(int n)
 {
+    std::vector<gr::tag_t> tags;
+    get_tags_in_window(tags, 0, 0, static_cast<std::uint64_t>(n));
+    bool stamped = false;
+    for (const gr::tag_t& tag : tags) {
+        try {
+            if (pmt::eq(tag.key, kRxRate)) {
+                d_clock.set_rate(pmt::to_double(tag.value));
+            } else if (pmt::eq(tag.key, kRxTime)) {
+                d_clock.stamp(tag.offset, rx_time_seconds(tag.value));
+                stamped = true;
+            }
+        } catch (const std::exception& e) {
+            d_logger->warn("ignoring the {} tag at sample {}: {}",
+                           pmt::symbol_to_string(tag.key),
+                           tag.offset,
+                           e.what());
+        }
+    }
+    if (stamped && !d_clock.known() && !d_time_without_rate_reported) {
+        d_logger->warn("rx_time without an rx_rate tag: decisions carry no rx_time until a "
+                       "rate arrives");
+        d_time_without_rate_reported = true;
+    }
+}
+
+void ap_receiver_impl::publish(std::vector<models::SlotDecision> decisions)
+{
+    models::stamp_receive_times(decisions, d_clock, d_sample_delay);
     for (const models::SlotDecision& decision : decisions) {
         d_log.add(decision);
         message_port_pub(kDecisions, json_to_pmt(decision.to_json()));
@@ -131,6 +162,7 @@ int ap_receiver_impl::work(int noutput_items,
                            gr_vector_void_star&)
 {
     const std::size_t n = static_cast<std::size_t>(noutput_items);
+    read_time_tags(noutput_items);
     for (std::size_t k = 0; k < d_buffers.size(); ++k) {
         const gr_complex* in = static_cast<const gr_complex*>(input_items[k]);
         d_buffers[k].assign(in, in + n); // complex<float> -> complex<double>

@@ -38,7 +38,8 @@ public:
 
 private:
     void handle_truth(const pmt::pmt_t& msg);
-    void publish(const std::vector<::moema::models::SlotDecision>& decisions);
+    void read_time_tags(int n);
+    void publish(std::vector<::moema::models::SlotDecision> decisions);
     void collect_events();
     void publish_frame(const ::moema::models::FrameEvent& frame);
     void report_error(const std::string& error);
@@ -56,6 +57,8 @@ private:
     // Conversion buffers, reused across calls.
     std::vector<std::vector<std::complex<double>>> d_buffers;
     std::vector<const std::complex<double>*> d_channels;
+    ::moema::rx::SampleClock d_clock; // from input 0's rx_time / rx_rate tags
+    bool d_time_without_rate_reported = false;
     bool d_finished = false;
 };
 

@@ -1,5 +1,6 @@
 #include "messages.h"
 
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -85,6 +86,25 @@ std::string text_field(const pmt::pmt_t& msg, const char* key)
 }
 
 } // namespace
+
+double rx_time_seconds(const pmt::pmt_t& value)
+{
+    if (!pmt::is_tuple(value) || pmt::length(value) != 2)
+        throw std::invalid_argument("rx_time must be tuple(uint64, double), got " +
+                                    pmt::write_string(value));
+    const pmt::pmt_t secs = pmt::tuple_ref(value, 0);
+    const pmt::pmt_t frac = pmt::tuple_ref(value, 1);
+    const double whole = pmt::is_uint64(secs) ? static_cast<double>(pmt::to_uint64(secs))
+                                              : static_cast<double>(pmt::to_long(secs));
+    return whole + pmt::to_double(frac);
+}
+
+pmt::pmt_t rx_time_value(double seconds)
+{
+    const double whole = std::floor(seconds);
+    return pmt::make_tuple(pmt::from_uint64(static_cast<std::uint64_t>(whole)),
+                           pmt::from_double(seconds - whole));
+}
 
 pmt::pmt_t json_to_pmt(const json& j)
 {

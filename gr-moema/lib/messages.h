@@ -1,5 +1,5 @@
-// The message formats of the blocks' ports, and JSON -> PMT for the
-// library's JSON (decisions). Plumbing only: no block logic here.
+// The message formats of the blocks' ports, UHD's time tags, and JSON -> PMT
+// for the library's JSON (decisions). Plumbing only: no block logic here.
 #ifndef INCLUDED_MOEMA_MESSAGES_H
 #define INCLUDED_MOEMA_MESSAGES_H
 
@@ -20,6 +20,12 @@ namespace moema {
 // Objects -> dicts, arrays -> vectors (lists in Python), integers -> long
 // (uint64 beyond its range), floats -> double, strings -> symbols, null -> PMT_NIL.
 pmt::pmt_t json_to_pmt(const nlohmann::json& j);
+
+// UHD's rx_time tag value: tuple(uint64 full seconds, double fractional
+// seconds). Reading also takes a long for the seconds; throws
+// std::invalid_argument naming what it got.
+double rx_time_seconds(const pmt::pmt_t& value);
+pmt::pmt_t rx_time_value(double seconds);
 
 // One device's label of one slot: {"slot": uint64, "device": long, "label": long}.
 struct TruthEntry {

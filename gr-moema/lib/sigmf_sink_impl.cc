@@ -36,19 +36,6 @@ const pmt::pmt_t kFrames = pmt::intern("frames");
     return info;
 }
 
-// UHD's rx_time: tuple(uint64 full seconds, double fractional seconds).
-double rx_time_seconds(const pmt::pmt_t& value)
-{
-    if (!pmt::is_tuple(value) || pmt::length(value) != 2)
-        throw std::invalid_argument("rx_time must be tuple(uint64, double), got " +
-                                    pmt::write_string(value));
-    const pmt::pmt_t secs = pmt::tuple_ref(value, 0);
-    const pmt::pmt_t frac = pmt::tuple_ref(value, 1);
-    const double whole = pmt::is_uint64(secs) ? static_cast<double>(pmt::to_uint64(secs))
-                                              : static_cast<double>(pmt::to_long(secs));
-    return whole + pmt::to_double(frac);
-}
-
 } // namespace
 
 sigmf_sink::sptr sigmf_sink::make(const std::string& directory,

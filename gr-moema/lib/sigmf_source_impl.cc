@@ -12,6 +12,8 @@ namespace moema {
 namespace {
 
 const pmt::pmt_t kTruth = pmt::intern("truth");
+const pmt::pmt_t kRxTime = pmt::intern("rx_time");
+const pmt::pmt_t kRxRate = pmt::intern("rx_rate");
 
 // Opened before the block exists: its channel count fixes the outputs.
 // SigmfError (naming the file) propagates: RuntimeError in Python.
@@ -85,6 +87,22 @@ bool sigmf_source_impl::rewind()
     return static_cast<int>(d_channels.size()) == d_reader->channels();
 }
 
+// rx_time and rx_rate on the first sample of every timed capture segment
+// among the next n, on every channel, as a USRP source tags its stream.
+void sigmf_source_impl::tag_captures(std::size_t n)
+{
+    const std::uint64_t first = nitems_written(0) - d_pass_start; // in the file
+    for (const ::moema::rx::SigmfCapture& c : d_reader->captures()) {
+        if (!c.rx_time || c.sample_start < first || c.sample_start >= first + n)
+            continue;
+        for (std::size_t k = 0; k < d_channels.size(); ++k) {
+            const std::uint64_t offset = d_pass_start + c.sample_start;
+            add_item_tag(static_cast<int>(k), offset, kRxTime, rx_time_value(*c.rx_time));
+            add_item_tag(static_cast<int>(k), offset, kRxRate, pmt::from_double(d_reader->sample_rate()));
+        }
+    }
+}
+
 int sigmf_source_impl::work(int noutput_items,
                             gr_vector_const_void_star&,
                             gr_vector_void_star& output_items)
@@ -93,8 +111,11 @@ int sigmf_source_impl::work(int noutput_items,
         d_channels[k] = static_cast<gr_complex*>(output_items[k]);
     try {
         std::size_t n = d_reader->read(d_channels, static_cast<std::size_t>(noutput_items));
-        if (n == 0 && rewind())
+        if (n == 0 && rewind()) {
+            d_pass_start = nitems_written(0);
             n = d_reader->read(d_channels, static_cast<std::size_t>(noutput_items));
+        }
+        tag_captures(n);
         return n == 0 ? WORK_DONE : static_cast<int>(n);
     } catch (const std::exception& e) {
         // A read error mid-file ends the replay; what was read stays delivered.

@@ -33,12 +33,14 @@ public:
 
 private:
     bool rewind();
+    void tag_captures(std::size_t n);
     void publish_truth();
 
     const std::string d_path;
     const bool d_repeat;
     std::unique_ptr<::moema::rx::SigmfReader> d_reader;
     std::vector<::moema::rx::SampleF*> d_channels;
+    std::uint64_t d_pass_start = 0; // output sample where the current pass over the file began
 };
 
 } // namespace moema

@@ -113,6 +113,31 @@ class qa_ap_rx(gr_unittest.TestCase):
         self.assertEqual([d["classes"] for d in replay], [d["classes"] for d in live])
         self.assertEqual(json.loads(rx.receiver.summary_json())["scored"], 2 * SLOTS)
 
+    def test_replay_of_a_timed_recording_gives_every_decision_its_receive_time(self):
+        # As a USRP capture is: its first sample stamped with rx_time.
+        timed = self.path("timed")
+        shutil.copytree(self.path("rec"), timed)
+        start = 1700000000.5
+        for k in range(ANTENNAS):
+            meta_path = os.path.join(timed, "moema-ch%02d.sigmf-meta" % k)
+            with open(meta_path) as f:
+                meta = json.load(f)
+            meta["captures"] = [{"core:sample_start": 0, "moema:rx_time": start}]
+            with open(meta_path, "w") as f:
+                json.dump(meta, f)
+        src = moema.sigmf_source(timed)
+        tb = gr.top_block()
+        rx = moema.ap_rx(json.dumps(json.loads(src.extension_json())["receiver"]), self.path("timed.jsonl"))
+        for k in range(ANTENNAS):
+            tb.connect((src, k), (rx, k))
+        tb.run()
+        decisions = read_lines(self.path("timed.jsonl"))
+        self.assertEqual(len(decisions), SLOTS)
+        slot_samples = 1120
+        for d in decisions:  # the frame's first sample: after the silent slot and the 32-sample TX filter delay
+            expected = start + ((1 + d["slot"]) * slot_samples + 32) / 1e6
+            self.assertAlmostEqual(d["rx_time"], expected, delta=1e-6)  # within a sample at 1 MS/s
+
     def test_missing_receivers(self):
         config = dict(RECEIVER, deployment=dict(DEPLOYMENT, seed=7))
         with self.assertRaisesRegex(RuntimeError, "moema-experiment"):

@@ -109,6 +109,32 @@ class qa_sigmf_blocks(gr_unittest.TestCase):
         self.assertEqual(extension["receiver"], {"antennas": 2})
         self.assertEqual(extension["note"], "qa")
 
+    def test_captures_come_back_as_rx_time_and_rx_rate_tags(self):
+        for repeat, limit, passes in ((False, None, 1), (True, 2 * N_SAMPLES, 2)):
+            tb = gr.top_block()
+            src = moema.sigmf_source(self.dir, repeat)
+            sinks = [blocks.vector_sink_c() for _ in range(2)]
+            for k, sink in enumerate(sinks):
+                head = blocks.head(gr.sizeof_gr_complex, limit or N_SAMPLES)
+                tb.connect((src, k), head, sink)
+            tb.run()
+            for sink in sinks:
+                tags = sorted((t.offset, pmt.symbol_to_string(t.key), pmt.to_python(t.value)) for t in sink.tags())
+                expected = []
+                for p in range(passes):  # each pass over the file stamps its captures again
+                    base = p * N_SAMPLES
+                    expected += [(base, "rx_rate", 1e6), (base, "rx_time", (1700000000, 0.25)),
+                                 (base + 6000, "rx_rate", 1e6), (base + 6000, "rx_time", (1700000000, 0.256))]
+                self.assertEqual(len(tags), len(expected))
+                for got, want in zip(tags, sorted(expected)):
+                    self.assertEqual(got[:2], want[:2])
+                    if want[1] == "rx_time":
+                        self.assertEqual(got[2][0], want[2][0])
+                        # The recording keeps epoch seconds as a double: 0.24 us steps.
+                        self.assertAlmostEqual(got[2][1], want[2][1], places=6)
+                    else:
+                        self.assertEqual(got[2], want[2])
+
     def test_metadata(self):
         with open(self.meta_path(1)) as f:
             meta = json.load(f)

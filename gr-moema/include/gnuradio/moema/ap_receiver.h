@@ -27,6 +27,10 @@ namespace moema {
  *  - "frames": one dict per detected frame, as sigmf_sink's "frames" input
  *    takes it: sample_start (timing minus sample_delay, rounded), sample_count
  *    (one slot), label, slot, frame, ok, error.
+ * Stream tags rx_time and rx_rate on input 0 (from a USRP source, or
+ * sigmf_source on a timed recording) give every decision its "rx_time":
+ * the receive time of its frame's first preamble sample, seconds since the
+ * epoch. Without both, decisions carry none.
  * Message input "truth": dicts {"slot", "device", "label"}; once a slot's N
  * labels are known they are handed to the receiver (fine-tuning) and the
  * decision log (accuracy).

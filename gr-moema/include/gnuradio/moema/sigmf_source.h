@@ -26,6 +26,11 @@ namespace moema {
  * collection, a missing data file) makes make() throw, naming the file
  * (RuntimeError in Python).
  *
+ * Capture segments with a receive time (moema:rx_time or core:datetime) are
+ * tagged on their first sample of every channel with rx_time
+ * (tuple(uint64 seconds, double fraction)) and rx_rate, as a USRP source
+ * tags its stream, so a replay downstream sees the times of the capture.
+ *
  * Message output "truth": at start, the recording's ground truth
  * ("moema:truth") as dicts {"slot", "device", "label"}, one per slot and
  * device, for ap_receiver's "truth" input.
