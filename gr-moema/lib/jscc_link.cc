@@ -44,6 +44,23 @@ std::string codec_path(const std::string& model, const std::string& block)
     }
 }
 
+link_format codec_link_format(const std::string& model,
+                              int height,
+                              int width,
+                              int pilot_length,
+                              int pilot_spacing,
+                              int samples_per_symbol)
+{
+    link_format p;
+    p.model = model;
+    p.height = height;
+    p.width = width;
+    p.pilot_length = pilot_length;
+    p.pilot_spacing = pilot_spacing;
+    p.samples_per_symbol = samples_per_symbol;
+    return p;
+}
+
 rx::MimoFrameFormat make_frame_format(const link_format& p, const std::string& block)
 {
     rx::MimoFrameFormat format;
@@ -100,14 +117,9 @@ std::string jscc_frame_format(const std::string& model,
                               int pilot_spacing,
                               int samples_per_symbol)
 {
-    link_format params;
-    params.model = model;
-    params.height = height;
-    params.width = width;
-    params.pilot_length = pilot_length;
-    params.pilot_spacing = pilot_spacing;
-    params.samples_per_symbol = samples_per_symbol;
-    return frame_format_text(make_frame_format(params, "jscc_frame_format"));
+    return frame_format_text(make_frame_format(
+        codec_link_format(model, height, width, pilot_length, pilot_spacing, samples_per_symbol),
+        "jscc_frame_format"));
 }
 
 pmt::pmt_t to_c32vector(const rx::ComplexVector& symbols)

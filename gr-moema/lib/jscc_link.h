@@ -35,6 +35,15 @@ struct link_format {
     std::string frame_format_json;
 };
 
+// The codec-described part every block parameter list shares (nt,
+// payload_symbols and frame_format_json left unset).
+link_format codec_link_format(const std::string& model,
+                              int height,
+                              int width,
+                              int pilot_length,
+                              int pilot_spacing,
+                              int samples_per_symbol);
+
 // Throws std::invalid_argument (ValueError in Python) starting with `block`
 // and naming the parameter, or std::runtime_error for an unreadable codec.
 ::moema::rx::MimoFrameFormat make_frame_format(const link_format& params, const std::string& block);

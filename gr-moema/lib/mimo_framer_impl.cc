@@ -42,15 +42,10 @@ mimo_framer::sptr mimo_framer::make(int nt,
         throw std::invalid_argument("mimo_framer: tail_frames must be >= 1 (the receiver needs the "
                                     "last frame's tail), got " +
                                     std::to_string(tail_frames));
-    link_format params;
+    link_format params =
+        codec_link_format(model, height, width, pilot_length, pilot_spacing, samples_per_symbol);
     params.nt = nt;
     params.payload_symbols = payload_symbols;
-    params.model = model;
-    params.height = height;
-    params.width = width;
-    params.pilot_length = pilot_length;
-    params.pilot_spacing = pilot_spacing;
-    params.samples_per_symbol = samples_per_symbol;
     return gnuradio::make_block_sptr<mimo_framer_impl>(
         make_frame_format(params, "mimo_framer"), tail_frames, burst_tags, start_time);
 }

@@ -41,15 +41,10 @@ mimo_receiver::sptr mimo_receiver::make(int nr,
                                     std::to_string(input_delay));
     if (nr < 1)
         throw std::invalid_argument("mimo_receiver: nr must be >= 1, got " + std::to_string(nr));
-    link_format params;
+    link_format params =
+        codec_link_format(model, height, width, pilot_length, pilot_spacing, samples_per_symbol);
     params.nt = nt;
     params.payload_symbols = payload_symbols;
-    params.model = model;
-    params.height = height;
-    params.width = width;
-    params.pilot_length = pilot_length;
-    params.pilot_spacing = pilot_spacing;
-    params.samples_per_symbol = samples_per_symbol;
     params.frame_format_json = frame_format;
     const rx::MimoFrameFormat format = make_frame_format(params, "mimo_receiver");
     // The link's image size, assumed for a frame whose header cannot be read,
