@@ -1,4 +1,5 @@
 #include "ap_receiver_impl.h"
+#include "raw_pass_through.h"
 
 #include <gnuradio/io_signature.h>
 
@@ -49,21 +50,28 @@ nlohmann::json frame_json(models::FrameEvent f, double sample_delay, int slot_sa
 ap_receiver::sptr ap_receiver::make(const std::string& config_json,
                                     const std::string& decisions_path,
                                     const std::string& summary_path,
-                                    double sample_delay)
+                                    double sample_delay,
+                                    bool pass_through)
 {
     if (!std::isfinite(sample_delay) || sample_delay < 0)
         throw std::invalid_argument("ap_receiver: sample_delay must be >= 0 samples");
     return gnuradio::make_block_sptr<ap_receiver_impl>(
-        parse_config(config_json), decisions_path, summary_path, sample_delay);
+        parse_config(config_json), decisions_path, summary_path, sample_delay, pass_through);
+}
+
+int ap_receiver::antennas_of(const std::string& config_json)
+{
+    return parse_config(config_json).antennas;
 }
 
 ap_receiver_impl::ap_receiver_impl(const models::ApReceiverConfig& config,
                                    const std::string& decisions_path,
                                    const std::string& summary_path,
-                                   double sample_delay)
+                                   double sample_delay,
+                                   bool pass_through)
     : gr::sync_block("ap_receiver",
-                     gr::io_signature::make(config.antennas, config.antennas, sizeof(gr_complex)),
-                     gr::io_signature::make(0, 0, 0)),
+                     receiver_inputs(config.antennas, pass_through),
+                     receiver_outputs(config.antennas, pass_through)),
       d_receiver(config),
       d_log(decisions_path),
       d_summary_path(summary_path),
@@ -159,11 +167,13 @@ void ap_receiver_impl::collect_events()
 
 int ap_receiver_impl::work(int noutput_items,
                            gr_vector_const_void_star& input_items,
-                           gr_vector_void_star&)
+                           gr_vector_void_star& output_items)
 {
     const std::size_t n = static_cast<std::size_t>(noutput_items);
+    const std::size_t antennas = d_buffers.size();
+    copy_raw_inputs(static_cast<int>(antennas), noutput_items, input_items, output_items);
     read_time_tags(noutput_items);
-    for (std::size_t k = 0; k < d_buffers.size(); ++k) {
+    for (std::size_t k = 0; k < antennas; ++k) {
         const gr_complex* in = static_cast<const gr_complex*>(input_items[k]);
         d_buffers[k].assign(in, in + n); // complex<float> -> complex<double>
         d_channels[k] = d_buffers[k].data();

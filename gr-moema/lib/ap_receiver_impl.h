@@ -23,7 +23,8 @@ public:
     ap_receiver_impl(const ::moema::models::ApReceiverConfig& config,
                      const std::string& decisions_path,
                      const std::string& summary_path,
-                     double sample_delay);
+                     double sample_delay,
+                     bool pass_through);
 
     int antennas() const override { return d_receiver.config().antennas; }
     std::string summary_json() const override

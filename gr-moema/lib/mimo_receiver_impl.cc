@@ -1,6 +1,7 @@
 #include "mimo_receiver_impl.h"
 
 #include "jscc_link.h"
+#include "raw_pass_through.h"
 
 #include <gnuradio/io_signature.h>
 
@@ -34,7 +35,8 @@ mimo_receiver::sptr mimo_receiver::make(int nr,
                                         int pilot_spacing,
                                         int samples_per_symbol,
                                         const std::string& frame_format,
-                                        double input_delay)
+                                        double input_delay,
+                                        bool pass_through)
 {
     if (!(input_delay >= 0.0))
         throw std::invalid_argument("mimo_receiver: input_delay must be >= 0 samples, got " +
@@ -65,16 +67,18 @@ mimo_receiver::sptr mimo_receiver::make(int nr,
             // the codec does not fit the size: no size is assumed
         }
     }
-    return gnuradio::make_block_sptr<mimo_receiver_impl>(format, nr, assumed, input_delay);
+    return gnuradio::make_block_sptr<mimo_receiver_impl>(
+        format, nr, assumed, input_delay, pass_through);
 }
 
 mimo_receiver_impl::mimo_receiver_impl(const rx::MimoFrameFormat& format,
                                        int nr,
                                        const rx::MimoHeader& assumed,
-                                       double input_delay)
+                                       double input_delay,
+                                       bool pass_through)
     : gr::sync_block("mimo_receiver",
-                     gr::io_signature::make(nr, nr, sizeof(gr_complex)),
-                     gr::io_signature::make(0, 0, 0)),
+                     receiver_inputs(nr, pass_through),
+                     receiver_outputs(nr, pass_through)),
       d_format(format),
       d_nr(nr),
       // Each root-raised-cosine filter (span * sps + 1 taps) delays by half its
@@ -142,8 +146,9 @@ void mimo_receiver_impl::publish(const rx::MimoReceivedFrame& frame)
 
 int mimo_receiver_impl::work(int noutput_items,
                              gr_vector_const_void_star& input_items,
-                             gr_vector_void_star&)
+                             gr_vector_void_star& output_items)
 {
+    copy_raw_inputs(d_nr, noutput_items, input_items, output_items);
     for (std::size_t k = 0; k < d_channels.size(); ++k)
         d_channels[k] = static_cast<const std::complex<float>*>(input_items[k]);
     // The library reports bad frames itself; anything it throws must not stop

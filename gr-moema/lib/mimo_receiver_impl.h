@@ -22,7 +22,8 @@ public:
     mimo_receiver_impl(const ::moema::rx::MimoFrameFormat& format,
                        int nr,
                        const ::moema::rx::MimoHeader& assumed,
-                       double input_delay);
+                       double input_delay,
+                       bool pass_through);
 
     int nr() const override { return d_nr; }
     int nt() const override { return d_format.nt; }

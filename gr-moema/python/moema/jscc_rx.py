@@ -28,11 +28,16 @@ class jscc_rx(gr.hier_block2):
     (mimo_receiver's PDUs) and "frames" out (annotation dicts for sigmf_sink,
     timed in the input samples). `receiver` and `decoder` are the blocks
     (decoder.summary_json() after the run).
+
+    pass_through: the Nr raw inputs come out again through mimo_receiver, for
+    a sigmf_sink that records them and takes the "frames": fed from there, the
+    sink cannot finish before the receiver has published every frame.
     """
 
     def __init__(self, model, nr=2, output_dir="", reference_dir="", height=512, width=768,
                  pilot_length=16, pilot_spacing=512, samples_per_symbol=4, frame_format="",
-                 names=(), calibration="", frequency=0.0, sample_rate=0.0, serials=()):
+                 names=(), calibration="", frequency=0.0, sample_rate=0.0, serials=(),
+                 pass_through=False):
         if isinstance(frame_format, dict):
             frame_format = json.dumps(frame_format)
         corrector = None
@@ -40,17 +45,21 @@ class jscc_rx(gr.hier_block2):
             corrector = calibration_corrector(calibration, nr, frequency, sample_rate, list(serials))
         receiver = mimo_receiver(nr, model, height, width, 0, 0, pilot_length, pilot_spacing,
                                  samples_per_symbol, frame_format or "",
-                                 corrector.latency() if corrector else 0.0)
+                                 corrector.latency() if corrector else 0.0, pass_through)
         decoder = jscc_decoder(model, output_dir, reference_dir, list(names))
         gr.hier_block2.__init__(self, "jscc_rx",
                                 gr.io_signature(nr, nr, gr.sizeof_gr_complex),
-                                gr.io_signature(0, 0, 0))
+                                gr.io_signature(nr if pass_through else 0, nr if pass_through else 0,
+                                                gr.sizeof_gr_complex))
         self.receiver, self.decoder, self.corrector = receiver, decoder, corrector
         for k in range(nr):
             if corrector is None:
                 self.connect((self, k), (receiver, k))
             else:
                 self.connect((self, k), (corrector, k), (receiver, k))
+            if pass_through:
+                self.connect((self, k), (receiver, nr + k))
+                self.connect((receiver, k), (self, k))
         self.msg_connect(receiver, "frame", decoder, "frame")
         self.message_port_register_hier_in("truth")
         self.msg_connect(self, "truth", receiver, "truth")

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """QA for the MoEMA radio blocks end to end, without hardware: two device_tx
--> ma_channel (K antennas) -> ap_rx, recorded by sigmf_sink on the way, then
+-> ma_channel (K antennas) -> ap_rx, whose raw samples (pass_through) and
+frame annotations sigmf_sink records, then
 the recording replayed by sigmf_source -> ap_rx. The receiver's accuracy is
 the library's business (tests/models, moema-loopback); this checks that the
 blocks carry every frame, decision, label and sample through GNU Radio.
@@ -15,6 +16,7 @@ import shutil
 import tempfile
 import unittest
 
+import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
 
@@ -40,17 +42,19 @@ class qa_ap_rx(gr_unittest.TestCase):
         txs = [moema.device_tx(json.dumps(DEPLOYMENT), n) for n in range(2)]
         chan = moema.ma_channel(antennas=ANTENNAS, devices=2, noise_variance=1e-3, seed=3)
         cls.rx = moema.ap_rx(json.dumps(RECEIVER), cls.path("decisions.jsonl"),
-                             cls.path("summary.json"))
+                             cls.path("summary.json"), pass_through=True)
         rec = moema.sigmf_sink(cls.path("rec"), "moema", ANTENNAS, 1e6, 0.0, "qa_ap_rx",
                                json.dumps({"receiver": RECEIVER}))
         cls.decisions = blocks.message_debug()
+        cls.channel0 = blocks.vector_sink_c()
+        tb.connect((chan, 0), cls.channel0)
         for n, tx in enumerate(txs):
             tb.connect(tx, (chan, n))
             tb.msg_connect(tx, "truth", cls.rx, "truth")
             tb.msg_connect(tx, "truth", rec, "truth")
         for k in range(ANTENNAS):
             tb.connect((chan, k), (cls.rx, k))
-            tb.connect((chan, k), (rec, k))
+            tb.connect((cls.rx, k), (rec, k))  # the raw samples, after the receiver saw them
         tb.msg_connect(cls.rx, "decisions", cls.decisions, "store")
         tb.msg_connect(cls.rx, "frames", rec, "frames")
         tb.run()
@@ -95,7 +99,9 @@ class qa_ap_rx(gr_unittest.TestCase):
         self.assertEqual(len(extension["truth"]), SLOTS)
         with open(self.path("rec/moema-ch00.sigmf-meta")) as f:
             annotations = json.load(f)["annotations"]
-        self.assertTrue(annotations)
+        recorded = np.fromfile(self.path("rec/moema-ch00.sigmf-data"), dtype=np.complex64)
+        np.testing.assert_array_equal(recorded, np.array(self.channel0.data(), dtype=np.complex64))
+        self.assertEqual(len(annotations), SLOTS)  # the last frames too: the sink ends after the receiver
         # Frames are timed in the recorded samples: slot t starts after the
         # silent slot, plus the transmit filter's delay (32 samples).
         slot_samples = annotations[0]["core:sample_count"]

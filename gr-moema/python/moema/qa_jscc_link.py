@@ -422,13 +422,24 @@ class qa_jscc_link(gr_unittest.TestCase):
                                      repeat=SENT)
         framer, chan, _, _ = link_blocks("", self.ref, **CHAINS)  # the main run's channel and noise draws
         rx = moema.jscc_rx(MODEL, 2, self.path("calibrated"), self.ref, SIDE, SIDE, calibration=calibration,
-                           frequency=FREQUENCY, sample_rate=RATE)
+                           frequency=FREQUENCY, sample_rate=RATE, pass_through=True)
+        # The raw (uncorrected) samples are recorded after the receiver saw them.
+        record = moema.sigmf_sink(self.path("raw"), "jscc", 2, RATE, FREQUENCY, "qa_jscc_link", "{}")
+        raw0 = blocks.vector_sink_c()
         tb.msg_connect(encoder, "pdu", framer, "pdu")
         tb.msg_connect(framer, "sent", rx, "truth")
+        tb.msg_connect(rx, "frames", record, "frames")
         for k in range(2):
             tb.connect((framer, k), (chan, k), (rx, k))
+            tb.connect((rx, k), (record, k))
+        tb.connect((chan, 0), raw0)
         tb.run()
         self.assertAlmostEqual(rx.corrector.latency(), 3.4 + 8)  # the latest chain plus the interpolator
+        recorded = np.fromfile(self.path("raw/jscc-ch00.sigmf-data"), dtype=np.complex64)
+        np.testing.assert_array_equal(recorded, np.array(raw0.data(), dtype=np.complex64))
+        with open(self.path("raw/jscc-ch00.sigmf-meta")) as f:
+            annotations = json.load(f)["annotations"]
+        self.assertEqual(len(annotations), SENT)  # the last frame too: the sink ends after the receiver
         with open(self.path("calibrated/summary.json")) as f:
             fixed = {r["frame_id"]: r["psnr"] for r in self.named(json.load(f)["results"])}
         clean = {r["frame_id"]: r["psnr"] for r in self.named(self.summary["results"])}

@@ -17,7 +17,13 @@ namespace moema {
  *
  * Detects frames, recovers the devices' subspaces blindly from the first
  * learning_slots decoded slots and classifies every slot's codewords with the
- * deployment's trained MoE (moema::models::ApReceiver). No stream outputs.
+ * deployment's trained MoE (moema::models::ApReceiver).
+ *
+ * Stream outputs: none, or with pass_through K more inputs (the raw samples
+ * the matched-filtered ones came from) copied to K outputs. A recorder
+ * (sigmf_sink) downstream of them cannot finish before this block has
+ * published the frames of every sample it records; one fed beside this block
+ * can, and loses the last frames' annotations.
  *
  * Message outputs:
  *  - "decisions": one dict per decided slot (SlotDecision::to_json(): slot,
@@ -54,13 +60,21 @@ public:
      * \param sample_delay    delay of the filters before this block, samples:
      *                        subtracted from frame timings on "frames" so that
      *                        they index the raw (recorded) samples
+     * \param pass_through    2K inputs (K matched-filtered, then K raw) and the
+     *                        raw ones copied to K outputs; false: K inputs,
+     *                        no outputs
      */
     static sptr make(const std::string& config_json,
                      const std::string& decisions_path = "",
                      const std::string& summary_path = "",
-                     double sample_delay = 0.0);
+                     double sample_delay = 0.0,
+                     bool pass_through = false);
 
-    //! K, the number of inputs.
+    //! K of a receiver config (its "antennas", or ApReceiverConfig's
+    //! default); throws std::invalid_argument on a bad config.
+    static int antennas_of(const std::string& config_json);
+
+    //! K, the number of receive channels.
     virtual int antennas() const = 0;
     //! DecisionLog::summary() so far, as JSON text (complete after the run).
     virtual std::string summary_json() const = 0;

@@ -19,9 +19,13 @@ namespace moema {
  *
  * Applies the format's root-raised-cosine matched filter to each input, then
  * detects frames (preamble), estimates timing and CFO, checks the header's
- * CRC, estimates H from the pilots and equalises (unbiased MMSE). No stream
- * outputs. Never throws on received samples: what cannot be received is
- * reported.
+ * CRC, estimates H from the pilots and equalises (unbiased MMSE). Never
+ * throws on received samples: what cannot be received is reported.
+ *
+ * Stream outputs: none, or with pass_through Nr more inputs (the raw samples
+ * before whatever sits in front, e.g. a calibration_corrector) copied to Nr
+ * outputs, for a sigmf_sink taking "frames": fed from them it cannot finish
+ * before this block has published every frame it records.
  *
  * Message outputs:
  *  - "frame": per detected frame, usable or not, a PDU whose dict holds
@@ -66,7 +70,8 @@ public:
                      int pilot_spacing = 512,
                      int samples_per_symbol = 4,
                      const std::string& frame_format = "",
-                     double input_delay = 0.0);
+                     double input_delay = 0.0,
+                     bool pass_through = false);
 
     virtual int nr() const = 0;
     virtual int nt() const = 0;

@@ -108,6 +108,7 @@ void bind_jscc(py::module& m)
              py::arg("samples_per_symbol") = 4,
              py::arg("frame_format") = "",
              py::arg("input_delay") = 0.0,
+             py::arg("pass_through") = false,
              "Make the block; frame_format (JSON) overrides the other format parameters.")
         .def("nr", &mimo_receiver::nr)
         .def("nt", &mimo_receiver::nt)
