@@ -221,6 +221,11 @@ void print_table(const Options& o, const std::vector<json>& runs) {
                 r.at("frames_dropped").get<int>(), number(min_similarity, "%.4f").c_str(),
                 number(r.at("accuracy"), "%.2f").c_str(), number(r.value("reference_accuracy", json()), "%.2f").c_str(),
                 number(diff, "%.2f").c_str());
+    if (r.value("inference_scored", 0) > 0)
+      std::printf("          after the learning phase: %s%% over %d device decisions (held out from what the AP "
+                  "learnt%s)\n",
+                  number(r.at("inference_accuracy"), "%.2f").c_str(), r.at("inference_scored").get<int>(),
+                  o.fine_tune_epochs > 0 ? " and fine-tuned on" : "");
     for (const std::string& e : r.at("errors")) std::printf("          %s\n", e.c_str());
     if (r.contains("recording")) std::printf("          recorded to %s\n", r.at("recording").get<std::string>().c_str());
   }

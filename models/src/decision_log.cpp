@@ -31,9 +31,11 @@ struct Score {
   int correct = 0, scored = 0;
 };
 
-Score score(const std::vector<SlotDecision>& decisions, const std::map<std::uint32_t, std::vector<int>>& truth) {
+Score score(const std::vector<SlotDecision>& decisions, const std::map<std::uint32_t, std::vector<int>>& truth,
+            bool inference_only = false) {
   Score s;
   for (const SlotDecision& d : decisions) {
+    if (inference_only && d.learning) continue;
     const auto it = truth.find(d.slot_id);
     if (it == truth.end()) continue;
     for (std::size_t n = 0; n < d.classes.size() && n < it->second.size(); ++n) {
@@ -44,22 +46,30 @@ Score score(const std::vector<SlotDecision>& decisions, const std::map<std::uint
   return s;
 }
 
-}  // namespace
-
-double DecisionLog::accuracy() const {
-  const Score s = score(decisions_, truth_);
+double percent(const Score& s) {
   return s.scored == 0 ? std::numeric_limits<double>::quiet_NaN() : 100.0 * s.correct / s.scored;
 }
 
+nlohmann::json number_or_null(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
+
+}  // namespace
+
+double DecisionLog::accuracy() const { return percent(score(decisions_, truth_)); }
+
 int DecisionLog::scored() const { return score(decisions_, truth_).scored; }
+
+double DecisionLog::inference_accuracy() const { return percent(score(decisions_, truth_, true)); }
+
+int DecisionLog::inference_scored() const { return score(decisions_, truth_, true).scored; }
 
 nlohmann::json DecisionLog::summary(const rx::FrameCounts& counts, const std::vector<double>& subspace_similarity,
                                     int detected_overlap, const std::vector<std::string>& errors) const {
   nlohmann::json decisions = nlohmann::json::array();
   for (const SlotDecision& d : decisions_) decisions.push_back(d.to_json());
-  const double acc = accuracy();
-  return {{"accuracy", std::isnan(acc) ? nlohmann::json(nullptr) : nlohmann::json(acc)},
+  return {{"accuracy", number_or_null(accuracy())},
           {"scored", scored()},
+          {"inference_accuracy", number_or_null(inference_accuracy())},
+          {"inference_scored", inference_scored()},
           {"frames_detected", counts.detected},
           {"frames_decoded", counts.decoded},
           {"frames_dropped", counts.dropped},

@@ -19,14 +19,11 @@ jscc-loopback recording as jscc-replay does.
 import glob
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 import unittest
-import zlib
 
-import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLOWGRAPHS = sorted(glob.glob(os.path.join(ROOT, "flowgraphs", "*.grc")))
@@ -36,6 +33,8 @@ REPLAY = os.environ["MOEMA_REPLAY"]
 JSCC_LOOPBACK = os.environ.get("JSCC_LOOPBACK", os.path.join(os.path.dirname(LOOPBACK), "jscc-loopback"))
 JSCC_REPLAY = os.environ.get("JSCC_REPLAY", os.path.join(os.path.dirname(LOOPBACK), "jscc-replay"))
 KODAK = os.path.join(ROOT, "models", "images", "kodak")
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from png_rgb import crop_png  # noqa: E402  (the tests' PNG helpers)
 ENV = dict(os.environ, GRC_BLOCKS_PATH=os.path.join(ROOT, "gr-moema", "grc"))
 
 
@@ -46,46 +45,6 @@ def run(args, timeout=600, cwd=None):
 def load_json(path):
     with open(path) as f:
         return json.load(f)
-
-
-def read_png_rgb(path, rows):
-    """The first `rows` rows of an 8-bit RGB PNG (the Kodak files) as uint8 [rows, W, 3]."""
-    with open(path, "rb") as f:
-        data = f.read()
-    pos, idat = 8, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        if kind == b"IHDR":
-            width, _, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", data[pos + 8:pos + 21])
-            assert (depth, color, interlace) == (8, 2, 0), path
-        elif kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-    raw, stride, bpp = zlib.decompress(idat), 3 * width, 3
-    out, prev = [], bytearray(stride)
-    for y in range(rows):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a, b, c = (line[i - bpp] if i >= bpp else 0), prev[i], (prev[i - bpp] if i >= bpp else 0)
-            p = a + b - c
-            pred = (0, a, b, (a + b) // 2,
-                    a if abs(p - a) <= abs(p - b) and abs(p - a) <= abs(p - c) else b if abs(p - b) <= abs(p - c) else c)
-            line[i] = (line[i] + pred[kind]) & 255
-        out.append(bytes(line))
-        prev = line
-    return np.frombuffer(b"".join(out), dtype=np.uint8).reshape(rows, width, 3)
-
-
-def write_png_rgb(path, image):
-    height, width, _ = image.shape
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    raw = b"".join(b"\x00" + image[y].tobytes() for y in range(height))
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 class Flowgraphs(unittest.TestCase):
@@ -168,8 +127,7 @@ class JsccFlowgraphs(unittest.TestCase):
         cls.images = os.path.join(cls.tmp, "images")
         os.makedirs(cls.images)
         cls.image = os.path.join(cls.images, "parrots.png")
-        write_png_rgb(cls.image, np.ascontiguousarray(read_png_rgb(os.path.join(KODAK, "kodim23.png"), 352)
-                                                      [160:352, 288:480]))
+        crop_png(os.path.join(KODAK, "kodim23.png"), cls.image, 160, 288, 192, 192)
 
     def path(self, *names):
         return os.path.join(self.tmp, *names)

@@ -175,6 +175,27 @@ TEST(DecisionLog, AccuracyCountsOnlySlotsWithKnownLabels) {
   EXPECT_EQ(s.at("frames_dropped"), 1);
   EXPECT_EQ(s.at("decisions").size(), 3u);
   EXPECT_EQ(s.at("decisions")[1].at("classes"), nlohmann::json({3, 5}));
+  EXPECT_DOUBLE_EQ(s.at("inference_accuracy").get<double>(), 75.0);  // no learning slot among them
+}
+
+TEST(DecisionLog, InferenceAccuracyLeavesOutTheLearningSlots) {
+  DecisionLog log;
+  for (std::uint32_t slot = 0; slot < 4; ++slot) log.set_truth(slot, {1, 2});
+  log.add(SlotDecision{0, 0, 0, 0, 0, true, {1, 2}, {}});   // learning: both right
+  log.add(SlotDecision{1, 1, 0, 0, 0, true, {1, 2}, {}});   // learning: both right
+  log.add(SlotDecision{2, 2, 0, 0, 0, false, {1, 0}, {}});  // held out: one right
+  log.add(SlotDecision{3, 3, 0, 0, 0, false, {0, 0}, {}});  // held out: none right
+  EXPECT_DOUBLE_EQ(log.accuracy(), 5.0 / 8 * 100);
+  EXPECT_EQ(log.inference_scored(), 4);
+  EXPECT_DOUBLE_EQ(log.inference_accuracy(), 25.0);
+  DecisionLog learning_only;
+  learning_only.set_truth(0, {1, 2});
+  learning_only.add(SlotDecision{0, 0, 0, 0, 0, true, {1, 2}, {}});
+  EXPECT_TRUE(std::isnan(learning_only.inference_accuracy()));
+  EXPECT_TRUE(learning_only.summary(rx::FrameCounts{}, {}, -1, {}).at("inference_accuracy").is_null());
+  const nlohmann::json s = log.summary(rx::FrameCounts{}, {}, -1, {});
+  EXPECT_DOUBLE_EQ(s.at("inference_accuracy").get<double>(), 25.0);
+  EXPECT_EQ(s.at("inference_scored"), 4);
 }
 
 }  // namespace

@@ -20,11 +20,10 @@ import glob
 import json
 import os
 import shutil
-import struct
 import subprocess
+import sys
 import tempfile
 import unittest
-import zlib
 
 LOOPBACK = os.environ["JSCC_LOOPBACK"]
 REPLAY = os.environ["JSCC_REPLAY"]
@@ -32,23 +31,12 @@ CALIBRATE = os.environ["JSCC_CALIBRATE"]
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 KODAK = os.path.join(SOURCE, "models", "images", "kodak")
 IMAGES = [os.path.join(KODAK, "kodim03.png"), os.path.join(KODAK, "kodim04.png")]  # landscape, portrait
+sys.path.insert(0, os.path.join(SOURCE, "tests"))
+from png_rgb import grey_ramp, write_png_rgb  # noqa: E402  (the tests' PNG helpers)
 
 
 def run(program, *args):
     return subprocess.run([program, *args, "--threads", "2"], capture_output=True, text=True, timeout=600)
-
-
-def write_png(path, width, height):
-    """A plain 8-bit RGB PNG (grey ramp), written without any imaging library."""
-    row = b"\x00" + b"".join(bytes([x * 255 // max(width - 1, 1)] * 3) for x in range(width))
-    rows = row * height
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 class LoopbackAndReplay(unittest.TestCase):
@@ -124,7 +112,7 @@ class BadInput(unittest.TestCase):
 
     def test_a_wrong_size_image_is_named_and_the_rest_still_goes(self):
         odd = os.path.join(self.tmp, "odd.png")
-        write_png(odd, 100, 60)
+        write_png_rgb(odd, grey_ramp(60, 100))
         proc = run(LOOPBACK, IMAGES[0], odd, "--out", os.path.join(self.tmp, "out"), "--no-eval-reference", "--json")
         self.assertEqual(proc.returncode, 2, proc.stderr)  # 2: an image was not delivered
         self.assertIn("odd.png", proc.stderr)
@@ -143,7 +131,7 @@ class BadInput(unittest.TestCase):
 
     def test_an_image_too_small_for_ms_ssim_is_scored_by_psnr_alone(self):
         small = os.path.join(self.tmp, "small.png")
-        write_png(small, 128, 128)
+        write_png_rgb(small, grey_ramp(128, 128))
         proc = run(LOOPBACK, small, "--out", os.path.join(self.tmp, "out"), "--json")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         result = json.loads(proc.stdout)

@@ -17,11 +17,10 @@ Run from the build tree: PYTHONPATH=<build>/gr-moema/python /usr/bin/python3 qa_
 import json
 import os
 import shutil
-import struct
+import sys
 import tempfile
 import time
 import unittest
-import zlib
 
 import numpy as np
 import pmt
@@ -40,70 +39,14 @@ SNR_DB = 10.0
 # leaves room for another LibTorch build and still fails a link that delivers
 # garbage (noise decodes to about 10 dB).
 PSNR_FLOOR = 18.0
-KODAK = os.environ.get("MOEMA_KODAK_DIR", os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "models", "images", "kodak"))
-
-
-# --- PNG without extra packages (8-bit RGB, as the Kodak files are) --------
-
-def read_png_rgb(path, rows=None):
-    """The first `rows` rows (all by default) of an 8-bit RGB PNG as uint8 [rows, W, 3]."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
-    pos, idat = 8, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-        if kind == b"IHDR":
-            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert (depth, color, interlace) == (8, 2, 0), f"{path}: not 8-bit RGB"
-        elif kind == b"IDAT":
-            idat += body
-    raw = zlib.decompress(idat)
-    rows = height if rows is None else rows
-    stride, bpp = 3 * width, 3
-    out = np.zeros((rows, stride), dtype=np.uint8)
-    prev = bytearray(stride)
-    for y in range(rows):
-        kind = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + a) & 255
-            elif kind == 2:
-                line[i] = (line[i] + b) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        out[y] = np.frombuffer(bytes(line), dtype=np.uint8)
-        prev = line
-    return out.reshape(rows, width, 3)
-
-
-def write_png_rgb(path, image):
-    """uint8 [H, W, 3] -> an 8-bit RGB PNG."""
-    height, width, _ = image.shape
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    raw = b"".join(b"\x00" + image[y].tobytes() for y in range(height))
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+KODAK = os.environ.get("MOEMA_KODAK_DIR", os.path.join(SOURCE, "models", "images", "kodak"))
+sys.path.insert(0, os.path.join(SOURCE, "tests"))
+from png_rgb import crop_png  # noqa: E402  (the tests' PNG helpers)
 
 
 def kodak_crop(path, top, left, height=SIDE, width=SIDE, source="kodim23.png"):
-    image = read_png_rgb(os.path.join(KODAK, source), rows=top + height)
-    write_png_rgb(path, np.ascontiguousarray(image[top:top + height, left:left + width]))
+    crop_png(os.path.join(KODAK, source), path, top, left, height, width)
 
 
 # Receive chain 1 against chain 0: later, weaker, turned, offset.

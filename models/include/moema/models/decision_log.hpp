@@ -32,8 +32,12 @@ class DecisionLog {
   // Percent of device decisions that match a known label; NaN when none is known.
   double accuracy() const;
   int scored() const;  // device decisions with a known label
+  // The same over the slots decided after the learning phase only: held out
+  // from what the AP learnt (and fine-tuned) on.
+  double inference_accuracy() const;
+  int inference_scored() const;
 
-  // {"accuracy", "scored", "frames_detected", "frames_decoded", "frames_dropped",
+  // {"accuracy", "scored", "inference_accuracy", "inference_scored", "frames_detected", "frames_decoded", "frames_dropped",
   //  "aux_crc_failures", "subspace_similarity", "detected_overlap", "errors", "decisions"}
   nlohmann::json summary(const rx::FrameCounts& counts, const std::vector<double>& subspace_similarity,
                          int detected_overlap, const std::vector<std::string>& errors) const;
