@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
   app.add_option("--seed", config.seed, "seed of the initialisation and batch order");
   app.add_option("--feature-dim", config.feature_dim, "D, the embedding dimension");
   app.add_option("--hidden", config.hidden, "widths of the two hidden layers")->expected(2);
+  app.add_option("--margin", config.arcface.margin, "ArcFace margin m, radians (paper: 0.5)");
+  app.add_option("--margin-warmup", config.margin_warmup_epochs,
+                 "epochs over which the margin rises linearly from 0 to m (0: none)");
+  app.add_option("--lr", config.learning_rate, "initial Adam learning rate (cosine decay)");
   app.add_option("--threads", threads, "LibTorch threads (0: all)");
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no progress bars");
@@ -81,6 +85,7 @@ int main(int argc, char** argv) {
         {"arcface", {{"scale", config.arcface.scale}, {"margin", config.arcface.margin}, {"clamp_eps", config.arcface.clamp_eps}}},
         {"training",
          {{"epochs", config.epochs},
+          {"margin_warmup_epochs", config.margin_warmup_epochs},
           {"batch_size", config.batch_size},
           {"learning_rate", config.learning_rate},
           {"optimizer", "adam"},

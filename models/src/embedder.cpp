@@ -42,6 +42,11 @@ double cosine_learning_rate(double initial, int epoch, int epochs) {
   return 0.5 * initial * (1.0 + std::cos(M_PI * epoch / std::max(1, epochs)));
 }
 
+double warmed_up_margin(double margin, int epoch, int warmup_epochs) {
+  if (warmup_epochs <= 0 || epoch >= warmup_epochs) return margin;
+  return margin * static_cast<double>(epoch) / warmup_epochs;
+}
+
 void set_learning_rate(torch::optim::Adam& optimizer, double learning_rate) {
   for (auto& group : optimizer.param_groups())
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
@@ -61,6 +66,8 @@ Encoder train_embedder(const LabelledImages& train, const LabelledImages& test, 
   const std::int64_t n = images.size(0);
   for (int epoch = 0; epoch < config.epochs; ++epoch) {
     set_learning_rate(optimizer, cosine_learning_rate(config.learning_rate, epoch, config.epochs));
+    ArcFaceConfig arcface = config.arcface;
+    arcface.margin = warmed_up_margin(config.arcface.margin, epoch, config.margin_warmup_epochs);
     encoder->train();
     const torch::Tensor order = torch::randperm(n, torch::kInt64);
     ProgressBar bar("embedder epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
@@ -72,7 +79,7 @@ Encoder train_embedder(const LabelledImages& train, const LabelledImages& test, 
       if (idx.size(0) < 2) continue;  // batch norm needs two samples
       const torch::Tensor y = labels.index_select(0, idx);
       const torch::Tensor cosine = head->cosine(encoder->forward(images.index_select(0, idx)));
-      const torch::Tensor loss = F::cross_entropy(arcface_logits(cosine, y, config.arcface), y);
+      const torch::Tensor loss = F::cross_entropy(arcface_logits(cosine, y, arcface), y);
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();

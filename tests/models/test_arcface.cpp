@@ -1,6 +1,7 @@
 // ArcFace target logit against hand-computed values (cos and sin of the
 // paper's m = 0.5 written out), the theta + m > pi branch, and the clamp.
 #include "moema/models/arcface.hpp"
+#include "moema/models/embedder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -57,6 +58,15 @@ TEST(ArcFace, HeadCosineIsBetweenUnitFeatureAndUnitClassDirection) {
   const torch::Tensor w = head->class_directions();
   EXPECT_NEAR(cosine[2][4].item<double>(), torch::dot(x[2], w[4]).item<double>(), 1e-6);
   EXPECT_NEAR(w[1].norm().item<double>(), 1.0, 1e-6);
+}
+
+TEST(ArcFace, MarginWarmUpRisesLinearlyToTheFullMargin) {
+  EXPECT_DOUBLE_EQ(warmed_up_margin(0.5, 0, 4), 0.0);    // NormFace in the first epoch
+  EXPECT_DOUBLE_EQ(warmed_up_margin(0.5, 1, 4), 0.125);
+  EXPECT_DOUBLE_EQ(warmed_up_margin(0.5, 3, 4), 0.375);
+  EXPECT_DOUBLE_EQ(warmed_up_margin(0.5, 4, 4), 0.5);
+  EXPECT_DOUBLE_EQ(warmed_up_margin(0.5, 29, 4), 0.5);
+  EXPECT_DOUBLE_EQ(warmed_up_margin(0.5, 0, 0), 0.5);    // no warm-up
 }
 
 }  // namespace

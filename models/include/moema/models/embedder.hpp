@@ -25,6 +25,9 @@ struct EmbedderConfig {
   // 0.5 rad margin trains slowly without it.
   bool batch_norm = true;
   ArcFaceConfig arcface;
+  // The margin rises linearly from 0 to arcface.margin over this many first
+  // epochs (0: the full margin from the start).
+  int margin_warmup_epochs = 0;
   int epochs = 20;
   int batch_size = 32;
   double learning_rate = 1e-3;
@@ -56,6 +59,8 @@ struct EmbedderReport {
 // the paper's lr 1e-3 is the starting rate; without decay the batch-32 noise
 // keeps the 3-D embedding from settling.
 double cosine_learning_rate(double initial, int epoch, int epochs);
+// The ArcFace margin of epoch `epoch` (from 0) under a linear warm-up.
+double warmed_up_margin(double margin, int epoch, int warmup_epochs);
 void set_learning_rate(torch::optim::Adam& optimizer, double learning_rate);
 
 // Trains encoder and ArcFace head with Adam; deterministic given config.seed.
