@@ -216,13 +216,18 @@ std::string optional_string(const json& object, const std::string& key, const st
   return it->get<std::string>();
 }
 
-SigmfAnnotation parse_annotation(const json& object, const std::string& where) {
+// An annotation's or capture's object and its required core:sample_start.
+std::uint64_t required_sample_start(const json& object, const std::string& where) {
   if (!object.is_object()) throw MetaProblem(where + " is not an object");
   const auto start = object.find("core:sample_start");
   if (start == object.end() || !start->is_number_unsigned())
     throw MetaProblem(where + " has no core:sample_start (an unsigned integer)");
+  return start->get<std::uint64_t>();
+}
+
+SigmfAnnotation parse_annotation(const json& object, const std::string& where) {
   SigmfAnnotation a;
-  a.sample_start = start->get<std::uint64_t>();
+  a.sample_start = required_sample_start(object, where);
   const auto count = object.find("core:sample_count");
   if (count != object.end() && !count->is_number_unsigned())
     throw MetaProblem(where + " has a core:sample_count that is not an unsigned integer");
@@ -251,12 +256,8 @@ std::optional<double> parse_iso8601_utc(const std::string& text) {
 }
 
 SigmfCapture parse_capture(const json& object, const std::string& where, std::vector<std::string>& notes) {
-  if (!object.is_object()) throw MetaProblem(where + " is not an object");
-  const auto start = object.find("core:sample_start");
-  if (start == object.end() || !start->is_number_unsigned())
-    throw MetaProblem(where + " has no core:sample_start (an unsigned integer)");
   SigmfCapture c;
-  c.sample_start = start->get<std::uint64_t>();
+  c.sample_start = required_sample_start(object, where);
   const auto rx_time = object.find(kPrefix + "rx_time");
   const auto datetime = object.find("core:datetime");
   if (rx_time != object.end() && rx_time->is_number() && std::isfinite(rx_time->get<double>())) {

@@ -47,10 +47,10 @@ class jscc_rx(gr.hier_block2):
                                  samples_per_symbol, frame_format or "",
                                  corrector.latency() if corrector else 0.0, pass_through)
         decoder = jscc_decoder(model, output_dir, reference_dir, list(names))
+        outputs = nr if pass_through else 0
         gr.hier_block2.__init__(self, "jscc_rx",
                                 gr.io_signature(nr, nr, gr.sizeof_gr_complex),
-                                gr.io_signature(nr if pass_through else 0, nr if pass_through else 0,
-                                                gr.sizeof_gr_complex))
+                                gr.io_signature(outputs, outputs, gr.sizeof_gr_complex))
         self.receiver, self.decoder, self.corrector = receiver, decoder, corrector
         for k in range(nr):
             if corrector is None:
