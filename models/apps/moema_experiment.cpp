@@ -151,17 +151,15 @@ class Experiment {
   }
 
   Receivers receivers_for(const ReceiverKey& key, const std::vector<DeviceSamples>& devices) {
-    if (!o_.retrain) {
-      for (const std::string& dir : {o_.weights_dir + "/receivers", o_.train_dir})
-        if (auto r = load_receivers(key, dir)) return std::move(*r);
-    }
+    if (!o_.retrain)
+      if (auto r = find_receivers(key, o_.weights_dir, o_.train_dir)) return std::move(*r);
     std::cerr << "training the receivers for " << key.name() << " (no trained weights in " << o_.weights_dir
               << "/receivers or " << o_.train_dir << ")\n";
     const std::vector<DeviceStream> streams = embed_device_streams(embedding_, train_images(), devices, Split::Train);
     const LinkResult train = run_link(link_config(key.overlap, key.decoder, key.seed, INFINITY), streams, 0, false);
     TrainingConfig t = o_.training;
     t.seed = key.seed;
-    Receivers r = train_receivers(key, train.with_true_subspaces, embedding_.centres, t);
+    Receivers r = train_receivers(key, train.with_true_subspaces, embedding_, t);
     save_receivers(r, key, o_.train_dir);
     std::cerr << "saved to " << o_.train_dir << "/" << key.name() << "\n";
     return r;

@@ -102,8 +102,8 @@ double reference_accuracy(const Options& o, const ApReceiverConfig& c, const std
   const std::string weights_dir = o.weights_dir.empty() ? default_weights_dir() : o.weights_dir;
   Embedding embedding = load_embedding(weights_dir);
   const ReceiverKey key{o.devices, c.deployment.codeword_length, embedding.feature_dim(), c.deployment.overlap, c.deployment.decoder, o.seed};
-  std::optional<Receivers> receivers = load_receivers(key, weights_dir + "/receivers");
-  if (!receivers) receivers = load_receivers(key, o.train_dir.empty() ? default_data_dir() + "/trained-receivers" : o.train_dir);
+  std::optional<Receivers> receivers = find_receivers(key, weights_dir, o.train_dir);
+  if (!receivers) throw std::runtime_error("no receivers " + key.name() + " for the reference run");
   LinkConfig link;
   link.devices = o.devices;
   link.antennas = o.antennas;

@@ -32,12 +32,10 @@ int embedder_feature_dim(const DeploymentConfig& d) {
 }
 
 Receivers load_deployment_receivers(const ApReceiverConfig& c, const ReceiverKey& key) {
-  const std::string shipped = weights_dir(c.deployment) + "/receivers";
-  // moema-experiment saves the receivers it trains here by default.
+  if (auto r = find_receivers(key, weights_dir(c.deployment), c.train_dir)) return std::move(*r);
   const std::string trained = c.train_dir.empty() ? default_data_dir() + "/trained-receivers" : c.train_dir;
-  for (const std::string& dir : {shipped, trained})
-    if (auto r = load_receivers(key, dir)) return std::move(*r);
-  throw std::runtime_error("ApReceiver: no trained receivers " + key.name() + " in " + shipped + " or " + trained +
+  throw std::runtime_error("ApReceiver: no receivers " + key.name() + " trained for the embedder in " +
+                           weights_dir(c.deployment) + " in " + weights_dir(c.deployment) + "/receivers or " + trained +
                            "; train them with: moema-experiment --quick --devices " + std::to_string(key.devices) +
                            " --overlap " + std::to_string(key.overlap) + " --decoder " + rx::to_string(key.decoder) +
                            " --seed " + std::to_string(key.seed) + " --train-dir <dir>");

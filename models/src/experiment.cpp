@@ -4,6 +4,7 @@
 #include "moema/models/weights.hpp"
 
 #include <filesystem>
+#include <iostream>
 
 namespace moema::models {
 
@@ -19,7 +20,12 @@ Embedding load_embedding(const std::string& weights_dir) {
   e.encoder = Encoder(arch.at("inputs").get<int>(), config);
   load_module(e.encoder, weights_dir + "/embedder.pt");
   e.centres = TaskCentres::from_json(e.manifest.at("class_centres"));
+  e.fingerprint = embedder_fingerprint(weights_dir);
   return e;
+}
+
+std::string embedder_fingerprint(const std::string& weights_dir) {
+  return file_fingerprint(weights_dir + "/embedder.pt");
 }
 
 std::vector<DeviceStream> embed_device_streams(Embedding& embedding, const LabelledImages& images,
@@ -68,8 +74,9 @@ nlohmann::json architecture_json(const MoeConfig& c, std::int64_t single_params,
 
 }  // namespace
 
-Receivers train_receivers(const ReceiverKey& key, const Reconstruction& train, const TaskCentres& centres,
+Receivers train_receivers(const ReceiverKey& key, const Reconstruction& train, const Embedding& embedding,
                           const TrainingConfig& training) {
+  const TaskCentres& centres = embedding.centres;
   const MoeConfig config = receiver_config(key);
   Receivers r;
   nlohmann::json logs;
@@ -110,6 +117,7 @@ Receivers train_receivers(const ReceiverKey& key, const Reconstruction& train, c
         {"samples", train.labels.size()},
         {"train_data_similarity", train.data_similarity},
         {"logs", logs}}},
+      {"embedder", {{"fingerprint", embedding.fingerprint}, {"commit", embedding.manifest.value("commit", "unknown")}}},
       {"commit", source_commit()},
   };
   return r;
@@ -122,12 +130,19 @@ void save_receivers(Receivers& receivers, const ReceiverKey& key, const std::str
   write_json_file(base + "/manifest.json", receivers.manifest);
 }
 
-std::optional<Receivers> load_receivers(const ReceiverKey& key, const std::string& dir) {
+std::optional<Receivers> load_receivers(const ReceiverKey& key, const std::string& dir,
+                                        const std::string& embedder_fingerprint) {
   const std::string base = dir + "/" + key.name();
   if (!std::filesystem::exists(base + "/manifest.json")) return std::nullopt;
   const MoeConfig config = receiver_config(key);
   Receivers r;
   r.manifest = read_json_file(base + "/manifest.json");
+  const std::string trained_for = r.manifest.value("/embedder/fingerprint"_json_pointer, std::string("none recorded"));
+  if (trained_for != embedder_fingerprint) {
+    std::cerr << base << ": not used, trained for another embedder (fingerprint " << trained_for
+              << ", the embedder in use has " << embedder_fingerprint << ")\n";
+    return std::nullopt;
+  }
   r.single = Mlp(single_config(config));
   load_module(r.single, base + "/single.pt");
   for (const Signalling s : kSignallings) {
@@ -136,6 +151,15 @@ std::optional<Receivers> load_receivers(const ReceiverKey& key, const std::strin
     r.moema.emplace(s, moe);
   }
   return r;
+}
+
+std::optional<Receivers> find_receivers(const ReceiverKey& key, const std::string& weights_dir,
+                                        const std::string& train_dir) {
+  const std::string fingerprint = embedder_fingerprint(weights_dir);
+  const std::string trained = train_dir.empty() ? default_data_dir() + "/trained-receivers" : train_dir;
+  for (const std::string& dir : {weights_dir + "/receivers", trained})
+    if (auto r = load_receivers(key, dir, fingerprint)) return r;
+  return std::nullopt;
 }
 
 }  // namespace moema::models

@@ -55,7 +55,9 @@ class QuickRun(unittest.TestCase):
             for model in ("single", "moema"):
                 acc = self.accuracy(decoder="projection", overlap=0, subspace_estimation=est, model=model,
                                     signalling="distance")
-                self.assertGreaterEqual(acc, 84.0, (est, model))
+                # the bar is 92.5 over 5,000 samples and 3 seeds; this is
+                # 1,000 samples of seed 1 (93.30-93.45 measured), hence the slack
+                self.assertGreaterEqual(acc, 92.0, (est, model))
 
     def test_moema_beats_single_at_overlap_two_with_the_papers_decoder(self):
         for overlap in (2,):
@@ -63,18 +65,18 @@ class QuickRun(unittest.TestCase):
                                    signalling="distance")
             moema = self.accuracy(decoder="projection", overlap=overlap, subspace_estimation=True, model="moema",
                                   signalling="distance")
-            self.assertGreater(moema, single, overlap)
+            self.assertGreater(moema, single + 2.0, overlap)  # +4.55 measured
 
     def test_projects_decoder_holds_accuracy_at_overlap_two(self):
         acc = self.accuracy(decoder="intersection", overlap=2, subspace_estimation=True, model="moema",
                             signalling="distance")
-        self.assertGreaterEqual(acc, 85.0)
+        self.assertGreaterEqual(acc, 90.0)
 
     def test_blind_estimation_close_to_true_subspaces(self):
         for r in self.rows_where(subspace_estimation=True):
             twin = self.rows_where(decoder=r["decoder"], overlap=r["overlap"], subspace_estimation=False,
                                    model=r["model"], signalling=r["signalling"])[0]
-            self.assertLess(abs(r["accuracy"] - twin["accuracy"]), 1.5, r)
+            self.assertLess(abs(r["accuracy"] - twin["accuracy"]), 0.5, r)
 
     def test_data_similarity_falls_with_overlap_for_projection(self):
         sims = [self.rows_where(decoder="projection", overlap=o, subspace_estimation=True)[0]["data_similarity"]

@@ -22,11 +22,14 @@ struct Embedding {
   Encoder encoder{nullptr};
   TaskCentres centres{rx::Matrix::Zero(kClasses, 1)};
   nlohmann::json manifest;
+  std::string fingerprint;  // of embedder.pt: receivers are trained for one embedder
   int feature_dim() const { return centres.feature_dim(); }
 };
 
 // embedder.pt and embedder.json from `weights_dir` (see moema-train-embedder).
 Embedding load_embedding(const std::string& weights_dir);
+// file_fingerprint of `weights_dir`/embedder.pt, without loading the network.
+std::string embedder_fingerprint(const std::string& weights_dir);
 
 // The per-device samples of one split, embedded: one stream per device.
 std::vector<DeviceStream> embed_device_streams(Embedding& embedding, const LabelledImages& images,
@@ -58,13 +61,22 @@ struct Receivers {
 MoeConfig receiver_config(const ReceiverKey& key);
 
 // Trains Single and one MoEMA per signalling strategy on `train` (the
-// training slots reconstructed with the true subspaces).
-Receivers train_receivers(const ReceiverKey& key, const Reconstruction& train, const TaskCentres& centres,
+// training slots reconstructed with the true subspaces); the manifest names
+// the embedder by its fingerprint.
+Receivers train_receivers(const ReceiverKey& key, const Reconstruction& train, const Embedding& embedding,
                           const TrainingConfig& training);
 
 // <dir>/<key>/{single.pt, moema_distance.pt, moema_onehot.pt, manifest.json}
 void save_receivers(Receivers& receivers, const ReceiverKey& key, const std::string& dir);
-// Empty when <dir>/<key>/manifest.json does not exist.
-std::optional<Receivers> load_receivers(const ReceiverKey& key, const std::string& dir);
+// Empty when <dir>/<key>/manifest.json does not exist, or when its receivers
+// were trained for another embedder than the one with `embedder_fingerprint`
+// (their inputs would mean something else); the latter says so on stderr.
+std::optional<Receivers> load_receivers(const ReceiverKey& key, const std::string& dir,
+                                        const std::string& embedder_fingerprint);
+// The receivers of `key` for the embedder in `weights_dir`: the shipped ones
+// (`weights_dir`/receivers), else those moema-experiment trained into
+// `train_dir` (empty: <data>/trained-receivers). Empty when neither has them.
+std::optional<Receivers> find_receivers(const ReceiverKey& key, const std::string& weights_dir,
+                                        const std::string& train_dir);
 
 }  // namespace moema::models

@@ -25,6 +25,10 @@ void save_module(ModuleHolder& module, const std::string& path);
 template <typename ModuleHolder>
 void load_module(ModuleHolder& module, const std::string& path);
 
+// FNV-1a (64 bit) of the file's bytes as 16 hex digits: identifies a weights
+// file without trusting its name or manifest. Errors name the file.
+std::string file_fingerprint(const std::string& path);
+
 void ensure_parent_directory(const std::string& path);
 void require_file(const std::string& path, const std::string& how_to_get_it);
 
