@@ -76,7 +76,7 @@ class Flowgraphs(unittest.TestCase):
         self.assertEqual(s["frames_dropped"], 0)
         self.assertEqual(len(s["decisions"]), 300)
         self.assertTrue(all(x >= 0.99 for x in s["subspace_similarity"]), s["subspace_similarity"])
-        self.assertGreater(s["accuracy"], 80.0)
+        self.assertGreater(s["accuracy"], 88.0)  # 93.33 measured; 600 decisions
 
     def test_replay_flowgraph_decides_as_moema_replay(self):
         recording = os.path.join(self.tmp, "recording")
