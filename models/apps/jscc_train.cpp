@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   app.add_option("--shared-experts", codec_config.moe.shared_experts);
   app.add_option("--max-k", codec_config.moe.max_k, "most routed experts per token");
   app.add_option("--threshold", codec_config.moe.threshold, "adaptive top-k weight-gap threshold");
+  app.add_option("--load-balance-weight", train.routing_weights.load_balance, "weight of the load-balance loss");
+  app.add_option("--entropy-weight", train.routing_weights.entropy, "weight of the routing entropy loss");
+  app.add_option("--variance-weight", train.routing_weights.variance, "weight of the utilisation-variance loss");
   app.add_option("--channel", channel_config.kind, "mimo or awgn")->check(CLI::IsMember({"mimo", "awgn"}));
   app.add_option("--nt", channel_config.nt, "transmit antennas");
   app.add_option("--nr", channel_config.nr, "receive antennas");
