@@ -504,7 +504,7 @@ void apply_quick(Options& o) {
 int main(int argc, char** argv) {
   CLI::App app{"MoEMA end to end: Tables 1 and 3 of the paper through the CSI-free subspace receiver"};
   Options o;
-  o.train_dir = default_data_dir() + "/trained-receivers";
+  o.train_dir = trained_receivers_dir("");
   app.add_option("--overlap", o.overlaps, "overlapping dimensions gamma")->delimiter(',');
   app.add_option("--seed", o.seeds, "seeds (precoders, channel, sample split, training)")->delimiter(',');
   app.add_option("--decoder", o.decoders, "codeword decoders: projection (paper), intersection (project)")->delimiter(',');

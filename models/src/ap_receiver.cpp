@@ -32,10 +32,10 @@ int embedder_feature_dim(const DeploymentConfig& d) {
 }
 
 Receivers load_deployment_receivers(const ApReceiverConfig& c, const ReceiverKey& key) {
-  if (auto r = find_receivers(key, weights_dir(c.deployment), c.train_dir)) return std::move(*r);
-  const std::string trained = c.train_dir.empty() ? default_data_dir() + "/trained-receivers" : c.train_dir;
-  throw std::runtime_error("ApReceiver: no receivers " + key.name() + " trained for the embedder in " +
-                           weights_dir(c.deployment) + " in " + weights_dir(c.deployment) + "/receivers or " + trained +
+  const std::string weights = weights_dir(c.deployment);
+  if (auto r = find_receivers(key, weights, c.train_dir)) return std::move(*r);
+  throw std::runtime_error("ApReceiver: no receivers " + key.name() + " for the embedder in " + weights +
+                           " (looked in " + weights + "/receivers and " + trained_receivers_dir(c.train_dir) + ")" +
                            "; train them with: moema-experiment --quick --devices " + std::to_string(key.devices) +
                            " --overlap " + std::to_string(key.overlap) + " --decoder " + rx::to_string(key.decoder) +
                            " --seed " + std::to_string(key.seed) + " --train-dir <dir>");

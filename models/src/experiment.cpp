@@ -153,11 +153,14 @@ std::optional<Receivers> load_receivers(const ReceiverKey& key, const std::strin
   return r;
 }
 
+std::string trained_receivers_dir(const std::string& train_dir) {
+  return train_dir.empty() ? default_data_dir() + "/trained-receivers" : train_dir;
+}
+
 std::optional<Receivers> find_receivers(const ReceiverKey& key, const std::string& weights_dir,
                                         const std::string& train_dir) {
   const std::string fingerprint = embedder_fingerprint(weights_dir);
-  const std::string trained = train_dir.empty() ? default_data_dir() + "/trained-receivers" : train_dir;
-  for (const std::string& dir : {weights_dir + "/receivers", trained})
+  for (const std::string& dir : {weights_dir + "/receivers", trained_receivers_dir(train_dir)})
     if (auto r = load_receivers(key, dir, fingerprint)) return r;
   return std::nullopt;
 }

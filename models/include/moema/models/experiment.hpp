@@ -73,9 +73,12 @@ void save_receivers(Receivers& receivers, const ReceiverKey& key, const std::str
 // (their inputs would mean something else); the latter says so on stderr.
 std::optional<Receivers> load_receivers(const ReceiverKey& key, const std::string& dir,
                                         const std::string& embedder_fingerprint);
+// Where moema-experiment's trained receivers are: `train_dir`, or
+// <data>/trained-receivers when it is empty.
+std::string trained_receivers_dir(const std::string& train_dir);
 // The receivers of `key` for the embedder in `weights_dir`: the shipped ones
-// (`weights_dir`/receivers), else those moema-experiment trained into
-// `train_dir` (empty: <data>/trained-receivers). Empty when neither has them.
+// (`weights_dir`/receivers), else those in trained_receivers_dir(train_dir).
+// Empty when neither has them.
 std::optional<Receivers> find_receivers(const ReceiverKey& key, const std::string& weights_dir,
                                         const std::string& train_dir);
 
