@@ -47,7 +47,10 @@ int main(int argc, char** argv) {
   app.add_option("--steps", train.steps, "total training steps (over all resumed runs)");
   app.add_option("--batch", train.batch);
   app.add_option("--crop", train.crop, "training crop size in pixels");
-  app.add_option("--lr", train.learning_rate, "Adam learning rate");
+  app.add_option("--lr", train.learning_rate, "Adam learning rate (the peak, with a schedule)");
+  app.add_option("--lr-schedule", train.lr_schedule, "constant, or cosine decay to 0 at --steps")
+      ->check(CLI::IsMember({"constant", "cosine"}));
+  app.add_option("--warmup-steps", train.warmup_steps, "linear learning-rate warm-up");
   app.add_option("--snr-min", train.snr_min_db);
   app.add_option("--snr-max", train.snr_max_db);
   app.add_option("--seed", train.seed);

@@ -5,9 +5,13 @@
 # evaluated on Kodak (the test set, SNR 1-13 dB) and on held-out BSDS500 test
 # images (not used for training). Trained models and their evaluations are
 # kept in WORK_DIR and not computed again. Prints Markdown tables.
+# TRAIN_ARGS adds jscc-train options to the recipe; ARCHITECTURES limits the
+# codecs (default: all three).
 #
 #   models/scripts/jscc_seed_study.sh [BUILD_DIR] [WORK_DIR] [SEEDS] [STEPS]
 #   e.g. models/scripts/jscc_seed_study.sh build build-seeds "1 2 3 4 5" 800
+#        TRAIN_ARGS="--lr-schedule cosine --warmup-steps 40" ARCHITECTURES="admoe_swinjscc swinjscc" \
+#          models/scripts/jscc_seed_study.sh build build-cosine "1 2 3" 800
 set -euo pipefail
 build="${1:-build}"
 work="${2:-build-seeds}"
@@ -15,7 +19,8 @@ seeds="${3:-1 2 3}"
 steps="${4:-800}"
 bsds="${BSDS500:-../shared/data/bsds500}"
 snrs=(1 4 7 10 13)
-architectures=(admoe_swinjscc swinjscc deepjscc)
+read -r -a architectures <<<"${ARCHITECTURES:-admoe_swinjscc swinjscc deepjscc}"
+read -r -a train_args <<<"${TRAIN_ARGS:-}"
 validation_images=24
 validation_snrs=(1 7 13)
 for exe in jscc-train jscc-eval; do
@@ -34,7 +39,7 @@ for a in "${architectures[@]}"; do
       # timings in the manifests comparable.
       "$build/bin/jscc-train" --images "$bsds/train" --architecture "$a" --steps "$steps" --batch 8 --crop 128 \
         --lr 5e-4 --seed "$s" --threads 1 --checkpoint "$work/checkpoint_${a}_seed$s" --no-progress \
-        --output "$prefix" >&2
+        --output "$prefix" "${train_args[@]}" >&2
     fi
     manifests+=("$prefix.json")
   done
@@ -57,11 +62,12 @@ for manifest in "${manifests[@]}"; do
   fi
 done
 
-/usr/bin/python3 - "$work" "$steps" "${snrs[*]}" "${validation_snrs[*]}" $seeds <<'EOF'
+/usr/bin/python3 - "$work" "$steps" "${snrs[*]}" "${validation_snrs[*]}" "${architectures[*]}" $seeds <<'EOF'
 import json, statistics, sys
 work, steps, snrs, validation_snrs = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
-seeds = [int(s) for s in sys.argv[5:]]
+seeds = [int(s) for s in sys.argv[6:]]
 names = {"admoe_swinjscc": "AD-MoE SwinJSCC", "swinjscc": "SwinJSCC", "deepjscc": "DeepJSCC"}
+names = {a: names[a] for a in sys.argv[5].split()}
 
 def rows(arch, seed, test):  # {snr: row}
     with open("%s/%s_seed%d.%s.json" % (work, arch, seed, test)) as f:
@@ -72,7 +78,7 @@ def mean_psnr(table):
 
 kodak = {a: {s: rows(a, s, "kodak") for s in seeds} for a in names}
 validation = {a: {s: rows(a, s, "validation") for s in seeds} for a in names}
-snr_values = sorted(next(iter(kodak["swinjscc"].values())))
+snr_values = sorted(next(iter(next(iter(kodak.values())).values())))
 header = " | ".join("%g dB" % x for x in snr_values)
 
 print("Kodak PSNR (dB) per training seed, %s steps each, channel seed 1. Last column: mean PSNR on the first"
@@ -96,17 +102,18 @@ for a in names:
     cells.append("%.2f (%.2f)" % (statistics.mean(v), statistics.median(v)))
     print("| %s | %s |" % (names[a], " | ".join(cells)))
 
-print("\nAD-MoE minus SwinJSCC trained from the same seed (dB):\n")
-print("| seed | %s | BSDS500 test |" % header)
-print("|---|" + "---|" * (len(snr_values) + 1))
-ahead = 0
-for s in seeds:
-    d = [kodak["admoe_swinjscc"][s][x]["psnr"] - kodak["swinjscc"][s][x]["psnr"] for x in snr_values]
-    ahead += all(e > 0 for e in d)
-    v = mean_psnr(validation["admoe_swinjscc"][s]) - mean_psnr(validation["swinjscc"][s])
-    print("| %d | %s | %+.2f |" % (s, " | ".join("%+.2f" % e for e in d), v))
-print("\nAD-MoE ahead of SwinJSCC on Kodak at every SNR for %d of %d seeds." % (ahead, len(seeds)))
-print("AD-MoE routed experts per token on Kodak (seed: lowest-highest over the SNRs): " + "; ".join(
-    "%d: %.2f-%.2f" % (s, min(r["mean_active_experts"] for r in kodak["admoe_swinjscc"][s].values()),
-                       max(r["mean_active_experts"] for r in kodak["admoe_swinjscc"][s].values())) for s in seeds))
+if "admoe_swinjscc" in names and "swinjscc" in names:
+    print("\nAD-MoE minus SwinJSCC trained from the same seed (dB):\n")
+    print("| seed | %s | BSDS500 test |" % header)
+    print("|---|" + "---|" * (len(snr_values) + 1))
+    ahead = 0
+    for s in seeds:
+        d = [kodak["admoe_swinjscc"][s][x]["psnr"] - kodak["swinjscc"][s][x]["psnr"] for x in snr_values]
+        ahead += all(e > 0 for e in d)
+        v = mean_psnr(validation["admoe_swinjscc"][s]) - mean_psnr(validation["swinjscc"][s])
+        print("| %d | %s | %+.2f |" % (s, " | ".join("%+.2f" % e for e in d), v))
+    print("\nAD-MoE ahead of SwinJSCC on Kodak at every SNR for %d of %d seeds." % (ahead, len(seeds)))
+    print("AD-MoE routed experts per token on Kodak (seed: lowest-highest over the SNRs): " + "; ".join(
+        "%d: %.2f-%.2f" % (s, min(r["mean_active_experts"] for r in kodak["admoe_swinjscc"][s].values()),
+                           max(r["mean_active_experts"] for r in kodak["admoe_swinjscc"][s].values())) for s in seeds))
 EOF

@@ -5,6 +5,7 @@
 #include "moema/models/weights.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -82,16 +83,32 @@ nlohmann::json TrainOptions::to_json() const {
           {"batch", batch},
           {"steps", steps},
           {"learning_rate", learning_rate},
+          {"lr_schedule", lr_schedule},
+          {"warmup_steps", warmup_steps},
           {"snr_db", {snr_min_db, snr_max_db}},
           {"routing_loss_weights", routing_weights.to_json()},
           {"seed", seed},
           {"device", device}};
 }
 
+double learning_rate_at(const TrainOptions& options, long step) {
+  if (options.lr_schedule != "constant" && options.lr_schedule != "cosine")
+    throw std::invalid_argument("lr_schedule must be constant or cosine, got '" + options.lr_schedule + "'");
+  if (options.warmup_steps < 0)
+    throw std::invalid_argument("warmup_steps must be >= 0, got " + std::to_string(options.warmup_steps));
+  if (step < options.warmup_steps) return options.learning_rate * (step + 1) / options.warmup_steps;
+  if (options.lr_schedule == "constant") return options.learning_rate;
+  const double decay_steps = static_cast<double>(options.steps - options.warmup_steps);
+  if (decay_steps <= 0) return options.learning_rate;
+  const double progress = std::min(1.0, (step - options.warmup_steps) / decay_steps);
+  return options.learning_rate * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
 TrainResult train_codec(Codec& codec, const Channel& channel, const TrainOptions& options) {
   const torch::Device device(options.device);
   codec->to(device);
   codec->train();
+  learning_rate_at(options, 0);  // rejects an unknown schedule before any work
   torch::optim::Adam optimizer(codec->parameters(), torch::optim::AdamOptions(options.learning_rate));
 
   const Checkpoint checkpoint{options.checkpoint_dir};
@@ -152,6 +169,8 @@ TrainResult train_codec(Codec& codec, const Channel& channel, const TrainOptions
     optimizer.zero_grad();
     loss.backward();
     torch::nn::utils::clip_grad_norm_(codec->parameters(), 1.0);
+    for (auto& group : optimizer.param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate_at(options, result.steps_done));
     optimizer.step();
 
     recent.push_back(mse.item<double>());

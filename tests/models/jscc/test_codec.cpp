@@ -482,6 +482,30 @@ CodecConfig tiny_train_config(const std::string& architecture = "admoe_swinjscc"
   return c;
 }
 
+TEST(CodecTraining, LearningRateScheduleClosedForms) {
+  TrainOptions o;
+  o.learning_rate = 1e-3;
+  o.steps = 110;
+  EXPECT_DOUBLE_EQ(learning_rate_at(o, 0), 1e-3);  // constant, no warm-up
+  EXPECT_DOUBLE_EQ(learning_rate_at(o, 109), 1e-3);
+  o.warmup_steps = 10;
+  EXPECT_DOUBLE_EQ(learning_rate_at(o, 0), 1e-4);  // (step + 1) / 10 of the peak
+  EXPECT_DOUBLE_EQ(learning_rate_at(o, 4), 5e-4);
+  EXPECT_DOUBLE_EQ(learning_rate_at(o, 10), 1e-3);
+  o.lr_schedule = "cosine";  // 100 decay steps after the warm-up
+  EXPECT_DOUBLE_EQ(learning_rate_at(o, 9), 1e-3);
+  EXPECT_DOUBLE_EQ(learning_rate_at(o, 10), 1e-3);
+  EXPECT_NEAR(learning_rate_at(o, 35), 1e-3 * (1 + std::sqrt(0.5)) / 2, 1e-15);  // cos(pi/4)
+  EXPECT_NEAR(learning_rate_at(o, 60), 5e-4, 1e-15);
+  EXPECT_NEAR(learning_rate_at(o, 110), 0.0, 1e-18);
+  EXPECT_NEAR(learning_rate_at(o, 500), 0.0, 1e-18);  // past the end: stays at 0
+  o.lr_schedule = "step";
+  EXPECT_THROW(learning_rate_at(o, 0), std::invalid_argument);
+  o.lr_schedule = "constant";
+  o.warmup_steps = -1;
+  EXPECT_THROW(learning_rate_at(o, 0), std::invalid_argument);
+}
+
 TEST(CodecTraining, ResumedRunEqualsUninterruptedRun) {
   torch::set_num_threads(1);
   const ScratchDir scratch;

@@ -39,7 +39,9 @@ struct TrainOptions {
   int crop = 128;
   int batch = 16;
   long steps = 20000;            // total, over all resumed runs
-  double learning_rate = 5e-4;
+  double learning_rate = 5e-4;    // peak, after the warm-up
+  std::string lr_schedule = "constant";  // "constant" or "cosine" (decays to 0 at `steps`)
+  long warmup_steps = 0;         // linear warm-up from learning_rate / warmup_steps
   double snr_min_db = 0, snr_max_db = 15;  // one SNR per batch, uniform in dB
   LossWeights routing_weights;
   uint64_t seed = 1;
@@ -58,6 +60,11 @@ struct TrainResult {
   double seconds = 0;        // of training, over all resumed runs
   double final_loss = 0;     // mean MSE of the last 100 steps (or fewer)
 };
+
+// The learning rate of step `step` (0-based): a linear warm-up over
+// warmup_steps, then constant, or a cosine from learning_rate at the end of
+// the warm-up to 0 at options.steps. Throws on an unknown schedule.
+double learning_rate_at(const TrainOptions& options, long step);
 
 // Trains `codec` through `channel`. With a checkpoint_dir that holds a
 // checkpoint of the same configuration, resumes from it; a checkpoint of
