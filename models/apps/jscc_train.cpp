@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   app.add_option("--depths", codec_config.depths, "blocks per stage (4 values)")->expected(4);
   app.add_option("--heads", codec_config.heads, "attention heads of stages 3 and 4")->expected(2);
   app.add_option("--window", codec_config.window, "Swin window size");
+  std::string colour = to_string(codec_config.colour);
+  app.add_option("--colour", colour, "encoder input / decoder output coordinates: opponent (whitened) or rgb")
+      ->check(CLI::IsMember({"opponent", "rgb"}));
   app.add_option("--routed-experts", codec_config.moe.routed_experts);
   app.add_option("--shared-experts", codec_config.moe.shared_experts);
   app.add_option("--max-k", codec_config.moe.max_k, "most routed experts per token");
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
 
   try {
     configure_threads(threads);
+    codec_config.colour = parse_colour_space(colour);
     codec_config = CodecConfig::from_json(codec_config.to_json());  // validates
     const Channel channel(ChannelConfig::from_json(channel_config.to_json()));
     torch::manual_seed(train.seed);

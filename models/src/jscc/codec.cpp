@@ -124,7 +124,7 @@ class SwinCodecImpl : public CodecImpl {
   torch::Tensor encode(const torch::Tensor& images, const torch::Tensor& tx_csi) override {
     check_image(images);
     int h = static_cast<int>(images.size(2)) / 2, w = static_cast<int>(images.size(3)) / 2;
-    auto x = enc1_->forward(embed_(images));
+    auto x = enc1_->forward(embed_(encoder_input(images, config().colour)));
     x = down2_(image_to_tokens(x), h, w);
     h /= 2, w /= 2;
     x = enc2_->forward(tokens_to_image(x, h, w));
@@ -151,7 +151,7 @@ class SwinCodecImpl : public CodecImpl {
     x = up2_(image_to_tokens(x), h, w);
     h *= 2, w *= 2;
     x = dec1_->forward(tokens_to_image(x, h, w));
-    return torch::sigmoid(unembed_(x));
+    return decoder_output(unembed_(x), config().colour);
   }
 
   std::vector<NamedRouting> routing() const override {
@@ -202,13 +202,13 @@ class DeepJsccImpl : public CodecImpl {
 
   torch::Tensor encode(const torch::Tensor& images, const torch::Tensor&) override {
     check_image(images);
-    return to_symbols(encoder_->forward(images));
+    return to_symbols(encoder_->forward(encoder_input(images, config().colour)));
   }
 
   torch::Tensor decode(const torch::Tensor& symbols, const torch::Tensor&, int height, int width) override {
     const int h = height / kDeepJsccDownsampling, w = width / kDeepJsccDownsampling, c = config().latent_channels();
     const auto real = latent_values(symbols, static_cast<int64_t>(h) * w, c, height, width);
-    return torch::sigmoid(decoder_->forward(real.view({real.size(0), c, h, w})));
+    return decoder_output(decoder_->forward(real.view({real.size(0), c, h, w})), config().colour);
   }
 
  private:
@@ -228,7 +228,8 @@ std::vector<T> required_list(const nlohmann::json& j, const char* key, const std
 nlohmann::json CodecConfig::to_json() const {
   return {{"architecture", architecture}, {"ratio", ratio},       {"dims", dims},
           {"depths", depths},             {"heads", heads},       {"window", window},
-          {"mlp_ratio", mlp_ratio},       {"moe", moe.to_json()}, {"deepjscc_filters", deepjscc_filters}};
+          {"mlp_ratio", mlp_ratio},       {"moe", moe.to_json()}, {"deepjscc_filters", deepjscc_filters},
+          {"colour", to_string(colour)}};
 }
 
 CodecConfig CodecConfig::from_json(const nlohmann::json& j) {
@@ -246,6 +247,11 @@ CodecConfig CodecConfig::from_json(const nlohmann::json& j) {
   c.mlp_ratio = j.value("mlp_ratio", c.mlp_ratio);
   if (j.contains("moe")) c.moe = MoeOptions::from_json(j.at("moe"));
   c.deepjscc_filters = j.value("deepjscc_filters", c.deepjscc_filters);
+  try {
+    c.colour = parse_colour_space(j.value("colour", std::string("rgb")));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("codec config: 'colour': ") + e.what());
+  }
   if (c.window < 1 || c.mlp_ratio < 1 || c.deepjscc_filters < 2)
     throw std::invalid_argument("codec config: 'window', 'mlp_ratio' and 'deepjscc_filters' must be positive");
   return c;

@@ -166,7 +166,10 @@ TrainResult train_codec(Codec& codec, const Channel& channel, const TrainOptions
     for (const auto& layer : codec->routing()) routing.push_back(layer.routing);
     const auto loss = mse + routing_loss(routing, options.routing_weights).to(device);
 
-    optimizer.zero_grad();
+    // Undefined rather than zeroed gradients: Adam then skips the experts no
+    // token chose in this step, whatever earlier steps chose. Zeroed ones would
+    // keep moving on momentum in a long run but not in a resumed one.
+    for (auto& parameter : codec->parameters()) parameter.mutable_grad().reset();
     loss.backward();
     torch::nn::utils::clip_grad_norm_(codec->parameters(), 1.0);
     for (auto& group : optimizer.param_groups())

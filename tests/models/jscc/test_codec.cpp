@@ -123,6 +123,7 @@ TEST(CodecConfig, JsonRoundTrip) {
   c.moe.max_k = 2;
   c.moe.threshold = 0.2;
   c.deepjscc_filters = 20;
+  c.colour = ColourSpace::opponent;
   const auto back = CodecConfig::from_json(c.to_json());
   EXPECT_EQ(back.architecture, "swinjscc");
   EXPECT_DOUBLE_EQ(back.ratio, 1.0 / 8);
@@ -135,7 +136,12 @@ TEST(CodecConfig, JsonRoundTrip) {
   EXPECT_EQ(back.moe.max_k, 2);
   EXPECT_DOUBLE_EQ(back.moe.threshold, 0.2);
   EXPECT_EQ(back.deepjscc_filters, 20);
+  EXPECT_EQ(back.colour, ColourSpace::opponent);
   EXPECT_EQ(back.to_json(), c.to_json());
+  // Archives from before the colour choice are rgb.
+  auto legacy = c.to_json();
+  legacy.erase("colour");
+  EXPECT_EQ(CodecConfig::from_json(legacy).colour, ColourSpace::rgb);
   // Through text too.
   EXPECT_EQ(CodecConfig::from_json(nlohmann::json::parse(c.to_json().dump())).to_json(), c.to_json());
 }
@@ -172,6 +178,7 @@ TEST(CodecConfig, BadValuesThrowNamingTheKey) {
   expect_throw_naming<std::invalid_argument>([] { CodecConfig::from_json({{"dims", {8, 16, 32}}}); }, "dims");
   expect_throw_naming<std::invalid_argument>([] { CodecConfig::from_json({{"heads", {2}}}); }, "heads");
   expect_throw_naming<std::invalid_argument>([] { CodecConfig::from_json({{"window", 0}}); }, "window");
+  expect_throw_naming<std::invalid_argument>([] { CodecConfig::from_json({{"colour", "lab"}}); }, "'colour'");
   EXPECT_THROW(CodecConfig::from_json({{"moe", {{"max_k", 9}}}}), std::invalid_argument);
 }
 
@@ -527,8 +534,13 @@ TEST(CodecTraining, ResumedRunEqualsUninterruptedRun) {
     return make_codec(config, channel.config().streams());
   };
 
+  // In this configuration some routed experts get a gradient in steps 0-1 and
+  // none in step 2: Adam must treat them alike whether or not the run resumed.
+  auto config = tiny_train_config();
+  config.colour = ColourSpace::opponent;
+
   // Four steps straight.
-  auto straight = fresh_codec(1, tiny_train_config());
+  auto straight = fresh_codec(1, config);
   options.steps = 4;
   options.checkpoint_dir = (dir / "straight").string();
   const auto a = train_codec(straight, channel, options);
@@ -538,13 +550,13 @@ TEST(CodecTraining, ResumedRunEqualsUninterruptedRun) {
   EXPECT_TRUE(fs::is_regular_file(dir / "straight" / "state.json"));
 
   // Two steps, then a new process-like start (other initial weights) resumes to four.
-  auto first = fresh_codec(1, tiny_train_config());
+  auto first = fresh_codec(1, config);
   options.steps = 2;
   options.checkpoint_dir = (dir / "resumed").string();
   const auto b = train_codec(first, channel, options);
   EXPECT_EQ(b.steps_done, 2);
   EXPECT_TRUE(b.finished);
-  auto second = fresh_codec(99, tiny_train_config());
+  auto second = fresh_codec(99, config);
   options.steps = 4;
   const auto c = train_codec(second, channel, options);
   EXPECT_EQ(c.steps_done, 4);
@@ -560,19 +572,23 @@ TEST(CodecTraining, ResumedRunEqualsUninterruptedRun) {
   EXPECT_FALSE(torch::equal(first->named_parameters()["head.weight"], pa["head.weight"]));
 
   // Already finished: resuming does nothing more.
-  auto third = fresh_codec(98, tiny_train_config());
+  auto third = fresh_codec(98, config);
   const auto d = train_codec(third, channel, options);
   EXPECT_EQ(d.steps_done, 4);
   for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), third->named_parameters()[item.key()]));
 
   // A checkpoint of another configuration.
-  auto other = fresh_codec(1, tiny_train_config("swinjscc"));
+  auto other_config = config;
+  other_config.architecture = "swinjscc";
+  auto other = fresh_codec(1, other_config);
   expect_throw_naming<std::runtime_error>([&] { train_codec(other, channel, options); }, "another configuration");
+  auto rgb = fresh_codec(1, tiny_train_config());  // another colour space
+  expect_throw_naming<std::runtime_error>([&] { train_codec(rgb, channel, options); }, "another configuration");
   ChannelConfig mimo;
   mimo.kind = "mimo";
   const Channel other_channel(mimo);
   torch::manual_seed(1);
-  auto mimo_codec = make_codec(tiny_train_config(), other_channel.config().streams());
+  auto mimo_codec = make_codec(config, other_channel.config().streams());
   expect_throw_naming<std::runtime_error>([&] { train_codec(mimo_codec, other_channel, options); },
                                           (dir / "resumed" / "state.json").string());
 }

@@ -15,6 +15,7 @@
 // DeepJSCC sends c/2 per position of its 4x downsampled map, R = c/96.
 #pragma once
 
+#include "moema/models/jscc/colour.hpp"
 #include "moema/models/jscc/moe_mlp.hpp"
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,10 @@ struct CodecConfig {
   int mlp_ratio = 4;
   MoeOptions moe;                               // admoe_swinjscc only; moe.csi_dim = channel streams
   int deepjscc_filters = 32;                    // DeepJSCC's width (the paper's 16 then 32)
+  // Input and output colour coordinates (colour.hpp). rgb is what the shipped
+  // weights use; archives written before the choice existed have no "colour"
+  // key and are rgb too.
+  ColourSpace colour = ColourSpace::rgb;
 
   nlohmann::json to_json() const;
   static CodecConfig from_json(const nlohmann::json& j);  // errors name the key
