@@ -6,12 +6,14 @@
 # images (not used for training). Trained models and their evaluations are
 # kept in WORK_DIR and not computed again. Prints Markdown tables.
 # TRAIN_ARGS adds jscc-train options to the recipe; ARCHITECTURES limits the
-# codecs (default: all three).
+# codecs (default: all three); VALIDATION_IMAGES=0 skips the BSDS500 test
+# images (default 24).
 #
 #   models/scripts/jscc_seed_study.sh [BUILD_DIR] [WORK_DIR] [SEEDS] [STEPS]
 #   e.g. models/scripts/jscc_seed_study.sh build build-seeds "1 2 3 4 5" 800
 #        TRAIN_ARGS="--lr-schedule cosine --warmup-steps 40" ARCHITECTURES="admoe_swinjscc swinjscc" \
 #          models/scripts/jscc_seed_study.sh build build-cosine "1 2 3" 800
+#        TRAIN_ARGS="--colour opponent" models/scripts/jscc_seed_study.sh build build-opponent "1 2 3 4 5" 800
 set -euo pipefail
 build="${1:-build}"
 work="${2:-build-seeds}"
@@ -21,7 +23,7 @@ bsds="${BSDS500:-../shared/data/bsds500}"
 snrs=(1 4 7 10 13)
 read -r -a architectures <<<"${ARCHITECTURES:-admoe_swinjscc swinjscc deepjscc}"
 read -r -a train_args <<<"${TRAIN_ARGS:-}"
-validation_images=24
+validation_images="${VALIDATION_IMAGES:-24}"
 validation_snrs=(1 7 13)
 for exe in jscc-train jscc-eval; do
   [[ -x "$build/bin/$exe" ]] || { echo "no $build/bin/$exe: build first (./testbed build)" >&2; exit 1; }
@@ -53,7 +55,7 @@ for manifest in "${manifests[@]}"; do
       --no-reconstructions --out "$prefix.eval" >"$prefix.kodak.json.tmp"
     mv "$prefix.kodak.json.tmp" "$prefix.kodak.json"
   fi
-  if [[ ! -f "$prefix.validation.json" ]]; then
+  if [[ "$validation_images" != 0 && ! -f "$prefix.validation.json" ]]; then
     echo "evaluating $prefix on $validation_images BSDS500 test images" >&2
     "$build/bin/jscc-eval" --models "$manifest" --images "$bsds/test" --limit "$validation_images" \
       --snr "${validation_snrs[@]}" --seed 1 --json --no-plots --no-reconstructions --out "$prefix.eval" \
@@ -62,10 +64,12 @@ for manifest in "${manifests[@]}"; do
   fi
 done
 
-/usr/bin/python3 - "$work" "$steps" "${snrs[*]}" "${validation_snrs[*]}" "${architectures[*]}" $seeds <<'EOF'
+/usr/bin/python3 - "$work" "$steps" "${snrs[*]}" "${validation_snrs[*]}" "${architectures[*]}" "$validation_images" \
+  $seeds <<'EOF'
 import json, statistics, sys
 work, steps, snrs, validation_snrs = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
-seeds = [int(s) for s in sys.argv[6:]]
+with_validation = sys.argv[6] != "0"
+seeds = [int(s) for s in sys.argv[7:]]
 names = {"admoe_swinjscc": "AD-MoE SwinJSCC", "swinjscc": "SwinJSCC", "deepjscc": "DeepJSCC"}
 names = {a: names[a] for a in sys.argv[5].split()}
 
@@ -74,10 +78,13 @@ def rows(arch, seed, test):  # {snr: row}
         return {r["snr_db"]: r for r in json.load(f)["rows"]}
 
 def mean_psnr(table):
-    return statistics.mean(r["psnr"] for r in table.values())
+    return statistics.mean(r["psnr"] for r in table.values()) if table else float("nan")
+
+def cell(x, fmt="%.2f"):  # "-" where the BSDS500 test images were skipped
+    return "-" if x != x else fmt % x
 
 kodak = {a: {s: rows(a, s, "kodak") for s in seeds} for a in names}
-validation = {a: {s: rows(a, s, "validation") for s in seeds} for a in names}
+validation = {a: {s: rows(a, s, "validation") if with_validation else {} for s in seeds} for a in names}
 snr_values = sorted(next(iter(next(iter(kodak.values())).values())))
 header = " | ".join("%g dB" % x for x in snr_values)
 
@@ -88,7 +95,7 @@ print("|---|---|" + "---|" * (len(snr_values) + 1))
 for a in names:
     for s in seeds:
         cells = " | ".join("%.2f" % kodak[a][s][x]["psnr"] for x in snr_values)
-        print("| %s | %d | %s | %.2f |" % (names[a], s, cells, mean_psnr(validation[a][s])))
+        print("| %s | %d | %s | %s |" % (names[a], s, cells, cell(mean_psnr(validation[a][s]))))
 
 print("\nMean over the %d seeds (median) [lowest, highest], PSNR (dB):\n" % len(seeds))
 print("| codec | %s | BSDS500 test |" % header)
@@ -99,7 +106,7 @@ for a in names:
         p = [kodak[a][s][x]["psnr"] for s in seeds]
         cells.append("%.2f (%.2f) [%.2f, %.2f]" % (statistics.mean(p), statistics.median(p), min(p), max(p)))
     v = [mean_psnr(validation[a][s]) for s in seeds]
-    cells.append("%.2f (%.2f)" % (statistics.mean(v), statistics.median(v)))
+    cells.append("%s (%s)" % (cell(statistics.mean(v)), cell(statistics.median(v))))
     print("| %s | %s |" % (names[a], " | ".join(cells)))
 
 if "admoe_swinjscc" in names and "swinjscc" in names:
@@ -111,7 +118,7 @@ if "admoe_swinjscc" in names and "swinjscc" in names:
         d = [kodak["admoe_swinjscc"][s][x]["psnr"] - kodak["swinjscc"][s][x]["psnr"] for x in snr_values]
         ahead += all(e > 0 for e in d)
         v = mean_psnr(validation["admoe_swinjscc"][s]) - mean_psnr(validation["swinjscc"][s])
-        print("| %d | %s | %+.2f |" % (s, " | ".join("%+.2f" % e for e in d), v))
+        print("| %d | %s | %s |" % (s, " | ".join("%+.2f" % e for e in d), cell(v, "%+.2f")))
     print("\nAD-MoE ahead of SwinJSCC on Kodak at every SNR for %d of %d seeds." % (ahead, len(seeds)))
     print("AD-MoE routed experts per token on Kodak (seed: lowest-highest over the SNRs): " + "; ".join(
         "%d: %.2f-%.2f" % (s, min(r["mean_active_experts"] for r in kodak["admoe_swinjscc"][s].values()),
