@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 namespace moema::models::jscc {
 
@@ -10,17 +11,33 @@ namespace {
 
 using Matrix3 = std::array<std::array<double, 3>, 3>;
 
-// The orthonormal opponent basis (rows) and each row's typical standard deviation.
-const Matrix3& opponent_basis() {
-  static const double r3 = 1 / std::sqrt(3.0), r2 = 1 / std::sqrt(2.0), r6 = 1 / std::sqrt(6.0);
-  static const Matrix3 basis{{{r3, r3, r3}, {r2, 0.0, -r2}, {r6, -2 * r6, r6}}};
-  return basis;
-}
+// The orthonormal opponent basis (rows) and each row's typical spread.
+const double kR3 = 1 / std::sqrt(3.0), kR2 = 1 / std::sqrt(2.0), kR6 = 1 / std::sqrt(6.0);
+const Matrix3 kBasis{{{kR3, kR3, kR3}, {kR2, 0.0, -kR2}, {kR6, -2 * kR6, kR6}}};
 constexpr std::array<double, 3> kTypicalSpread{0.4, 0.12, 0.055};
 
-// y_i = sum_j m[i][j] x_j over the channel axis. Written out rather than as a
-// matrix product: BLAS kernels may round differently with memory alignment,
-// and a resumed training run must repeat an uninterrupted one bit for bit.
+// RGB - 0.5 -> whitened opponent coordinates: each basis row over its spread.
+Matrix3 make_whitening() {
+  Matrix3 m{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) m[i][j] = kBasis[i][j] / kTypicalSpread[i];
+  return m;
+}
+
+// Whitened coordinates -> RGB logits: the whitening's inverse (the basis is
+// orthonormal: its transpose, columns times the spread), times 4, the
+// sigmoid's inverse slope at 0.
+Matrix3 make_to_logits() {
+  Matrix3 m{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) m[j][i] = 4 * kBasis[i][j] * kTypicalSpread[i];
+  return m;
+}
+
+const Matrix3 kWhitening = make_whitening();
+const Matrix3 kToLogits = make_to_logits();
+
+// y_i = sum_j m[i][j] x_j over the channel axis [B,3,H,W].
 torch::Tensor mix_channels(const Matrix3& m, const torch::Tensor& x) {
   const auto channels = x.unbind(1);
   std::vector<torch::Tensor> out;
@@ -46,21 +63,13 @@ std::string to_string(ColourSpace space) { return space == ColourSpace::rgb ? "r
 torch::Tensor encoder_input(const torch::Tensor& images, ColourSpace space) {
   check_channels(images, "encoder_input");
   if (space == ColourSpace::rgb) return images;
-  Matrix3 whitening = opponent_basis();
-  for (int i = 0; i < 3; ++i)
-    for (auto& value : whitening[i]) value /= kTypicalSpread[i];
-  return mix_channels(whitening, images - 0.5);
+  return mix_channels(kWhitening, images - 0.5);
 }
 
 torch::Tensor decoder_output(const torch::Tensor& last_layer, ColourSpace space) {
   check_channels(last_layer, "decoder_output");
   if (space == ColourSpace::rgb) return torch::sigmoid(last_layer);
-  // The basis is orthonormal: the whitening's inverse is its transpose with
-  // each column scaled by the spread. Times 4, the sigmoid's inverse slope at 0.
-  Matrix3 to_logits{};
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) to_logits[j][i] = 4 * opponent_basis()[i][j] * kTypicalSpread[i];
-  return torch::sigmoid(mix_channels(to_logits, last_layer));
+  return torch::sigmoid(mix_channels(kToLogits, last_layer));
 }
 
 }  // namespace moema::models::jscc
