@@ -37,6 +37,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"opponent", "rgb"}));
   app.add_option("--routed-experts", codec_config.moe.routed_experts);
   app.add_option("--shared-experts", codec_config.moe.shared_experts);
+  app.add_option("--expert-ratio", codec_config.moe.expert_ratio, "routed expert hidden width / token width");
+  app.add_option("--shared-ratio", codec_config.moe.shared_ratio,
+                 "shared expert hidden width / token width (SwinJSCC's MLP has 4)");
+  app.add_flag("--zero-init-routed", codec_config.moe.zero_init_routed,
+               "routed experts start with a zero output layer: AD-MoE starts as its shared experts");
   app.add_option("--max-k", codec_config.moe.max_k, "most routed experts per token");
   app.add_option("--threshold", codec_config.moe.threshold, "adaptive top-k weight-gap threshold");
   app.add_option("--load-balance-weight", train.routing_weights.load_balance, "weight of the load-balance loss");

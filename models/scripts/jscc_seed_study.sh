@@ -15,6 +15,7 @@
 #          models/scripts/jscc_seed_study.sh build build-cosine "1 2 3" 800
 #        TRAIN_ARGS="--colour opponent" models/scripts/jscc_seed_study.sh build build-opponent "1 2 3 4 5" 800
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/jscc_recipe.sh"
 build="${1:-build}"
 work="${2:-build-seeds}"
 seeds="${3:-1 2 3}"
@@ -37,11 +38,7 @@ for a in "${architectures[@]}"; do
     prefix="$work/${a}_seed$s"
     if [[ ! -f "$prefix.json" ]]; then
       echo "training $a, seed $s" >&2
-      # Two at a time would halve the time on two cores; one keeps the
-      # timings in the manifests comparable.
-      "$build/bin/jscc-train" --images "$bsds/train" --architecture "$a" --steps "$steps" --batch 8 --crop 128 \
-        --lr 5e-4 --seed "$s" --threads 1 --checkpoint "$work/checkpoint_${a}_seed$s" --no-progress \
-        --output "$prefix" "${train_args[@]}" >&2
+      jscc_train "$build" "$a" "$s" "$steps" "$work/checkpoint_${a}_seed$s" "$prefix" "${train_args[@]}"
     fi
     manifests+=("$prefix.json")
   done
@@ -51,9 +48,7 @@ for manifest in "${manifests[@]}"; do
   prefix="${manifest%.json}"
   if [[ ! -f "$prefix.kodak.json" ]]; then
     echo "evaluating $prefix on Kodak" >&2
-    "$build/bin/jscc-eval" --models "$manifest" --snr "${snrs[@]}" --seed 1 --json --no-plots \
-      --no-reconstructions --out "$prefix.eval" >"$prefix.kodak.json.tmp"
-    mv "$prefix.kodak.json.tmp" "$prefix.kodak.json"
+    jscc_eval_kodak "$build" "$manifest" "$prefix.kodak.json"
   fi
   if [[ "$validation_images" != 0 && ! -f "$prefix.validation.json" ]]; then
     echo "evaluating $prefix on $validation_images BSDS500 test images" >&2

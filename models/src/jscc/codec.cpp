@@ -292,11 +292,13 @@ MlpCompute moe_compute(const CodecConfig& config, const std::vector<NamedRouting
   MlpCompute total;
   for (const auto& layer : routing) {
     const double width = layer.width;
-    const double expert = 2.0 * width * config.moe.expert_ratio * width;  // two linear layers
+    const double routed = 2.0 * width * config.moe.expert_ratio * width;  // two linear layers
+    const double shared = 2.0 * width * config.moe.shared_ratio * width;
     const double tokens = static_cast<double>(layer.routing.mask.size(0) * layer.routing.mask.size(1));
     const double selected = layer.routing.mask.sum().item<double>();
-    total.dense_all_experts += tokens * expert * (config.moe.shared_experts + config.moe.routed_experts);
-    total.sparse += tokens * expert * config.moe.shared_experts + selected * expert;
+    const double always = tokens * shared * config.moe.shared_experts;
+    total.dense_all_experts += always + tokens * routed * config.moe.routed_experts;
+    total.sparse += always + selected * routed;
   }
   return total;
 }

@@ -7,7 +7,7 @@ namespace moema::models::jscc {
 
 nlohmann::json MoeOptions::to_json() const {
   return {{"routed_experts", routed_experts}, {"shared_experts", shared_experts}, {"expert_ratio", expert_ratio},
-          {"max_k", max_k}, {"threshold", threshold}, {"csi_dim", csi_dim}};
+          {"shared_ratio", shared_ratio}, {"zero_init_routed", zero_init_routed}, {"max_k", max_k}, {"threshold", threshold}, {"csi_dim", csi_dim}};
 }
 
 MoeOptions MoeOptions::from_json(const nlohmann::json& j) {
@@ -15,14 +15,18 @@ MoeOptions MoeOptions::from_json(const nlohmann::json& j) {
   o.routed_experts = j.value("routed_experts", o.routed_experts);
   o.shared_experts = j.value("shared_experts", o.shared_experts);
   o.expert_ratio = j.value("expert_ratio", o.expert_ratio);
+  // Archives from before shared_ratio had shared experts as wide as routed ones.
+  o.shared_ratio = j.value("shared_ratio", o.expert_ratio);
+  o.zero_init_routed = j.value("zero_init_routed", o.zero_init_routed);
   o.max_k = j.value("max_k", o.max_k);
   o.threshold = j.value("threshold", o.threshold);
   o.csi_dim = j.value("csi_dim", o.csi_dim);
   if (o.routed_experts < 1) throw std::invalid_argument("moe.routed_experts must be at least 1");
   if (o.max_k < 1 || o.max_k > o.routed_experts)
     throw std::invalid_argument("moe.max_k must be between 1 and routed_experts, got " + std::to_string(o.max_k));
-  if (o.shared_experts < 0 || o.expert_ratio < 1 || o.csi_dim < 0 || o.threshold < 0)
-    throw std::invalid_argument("moe: shared_experts, csi_dim and threshold must be >= 0, expert_ratio >= 1");
+  if (o.shared_experts < 0 || o.expert_ratio < 1 || o.shared_ratio < 1 || o.csi_dim < 0 || o.threshold < 0)
+    throw std::invalid_argument(
+        "moe: shared_experts, csi_dim and threshold must be >= 0, expert_ratio and shared_ratio >= 1");
   return o;
 }
 
@@ -49,14 +53,23 @@ ExpertImpl::ExpertImpl(int dim, int hidden)
     : fc1_(register_module("fc1", torch::nn::Linear(dim, hidden))),
       fc2_(register_module("fc2", torch::nn::Linear(hidden, dim))) {}
 
+void ExpertImpl::zero_output() {
+  torch::NoGradGuard no_grad;
+  fc2_->weight.zero_();
+  fc2_->bias.zero_();
+}
+
 torch::Tensor ExpertImpl::forward(const torch::Tensor& x) { return fc2_(torch::gelu(fc1_(x))); }
 
 AdaptiveMoeMlpImpl::AdaptiveMoeMlpImpl(int dim, const MoeOptions& options) : options_(options) {
-  const int hidden = options.expert_ratio * dim;
   router_norm_ = register_module("router_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
   router_ = register_module("router", torch::nn::Linear(dim + options.csi_dim, options.routed_experts));
-  for (int i = 0; i < options.shared_experts; ++i) shared_->push_back(Expert(dim, hidden));
-  for (int i = 0; i < options.routed_experts; ++i) routed_->push_back(Expert(dim, hidden));
+  for (int i = 0; i < options.shared_experts; ++i) shared_->push_back(Expert(dim, options.shared_ratio * dim));
+  for (int i = 0; i < options.routed_experts; ++i) {
+    Expert expert(dim, options.expert_ratio * dim);
+    if (options.zero_init_routed) expert->zero_output();
+    routed_->push_back(expert);
+  }
   register_module("shared", shared_);
   register_module("routed", routed_);
 }

@@ -283,6 +283,12 @@ TEST(CodecCompute, SparseBelowDenseByHand) {
   EXPECT_GE(compute.sparse, 2 * shared);
   EXPECT_LE(compute.sparse, 4 * shared);
   EXPECT_LT(compute.sparse, compute.dense_all_experts);
+  // Shared experts twice as wide as the routed ones cost twice as much.
+  auto wide = config;
+  wide.moe.shared_ratio = 4;
+  const auto wide_compute = moe_compute(wide, routing);
+  EXPECT_DOUBLE_EQ(wide_compute.dense_all_experts, 7 * shared);
+  EXPECT_DOUBLE_EQ(wide_compute.sparse, 2 * shared + selected);
   const auto none = moe_compute(config, {});
   EXPECT_EQ(none.dense_all_experts, 0.0);
   EXPECT_EQ(none.sparse, 0.0);

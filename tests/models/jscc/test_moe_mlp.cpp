@@ -154,10 +154,13 @@ TEST(MoeTopK, RandomRowsSelectTheBestRanksWithinMaxK) {
 TEST(MoeOptions, JsonRoundTripAndValidation) {
   MoeOptions o;
   o.routed_experts = 7, o.shared_experts = 2, o.expert_ratio = 3, o.max_k = 4, o.threshold = 0.05, o.csi_dim = 4;
+  o.shared_ratio = 5, o.zero_init_routed = true;
   const auto back = MoeOptions::from_json(o.to_json());
   EXPECT_EQ(back.routed_experts, 7);
   EXPECT_EQ(back.shared_experts, 2);
   EXPECT_EQ(back.expert_ratio, 3);
+  EXPECT_EQ(back.shared_ratio, 5);
+  EXPECT_TRUE(back.zero_init_routed);
   EXPECT_EQ(back.max_k, 4);
   EXPECT_DOUBLE_EQ(back.threshold, 0.05);
   EXPECT_EQ(back.csi_dim, 4);
@@ -170,6 +173,13 @@ TEST(MoeOptions, JsonRoundTripAndValidation) {
   EXPECT_THROW(MoeOptions::from_json({{"routed_experts", 3}, {"max_k", 4}}), std::invalid_argument);
   EXPECT_THROW(MoeOptions::from_json({{"max_k", 0}}), std::invalid_argument);
   EXPECT_THROW(MoeOptions::from_json({{"threshold", -0.1}}), std::invalid_argument);
+  EXPECT_THROW(MoeOptions::from_json({{"shared_ratio", 0}}), std::invalid_argument);
+}
+
+TEST(MoeOptions, ArchiveWithoutSharedRatioHasSharedExpertsAsWideAsRoutedOnes) {
+  const auto legacy = MoeOptions::from_json({{"expert_ratio", 3}});
+  EXPECT_EQ(legacy.shared_ratio, 3);
+  EXPECT_FALSE(legacy.zero_init_routed);
 }
 
 // ---------------------------------------------------------------- the layer
@@ -219,6 +229,40 @@ TEST(MoeLayer, EqualsDenseReference) {
   const auto counts = r.mask.sum(-1);
   EXPECT_GT(counts.max().item<int64_t>(), counts.min().item<int64_t>()) << "test needs varied selections";
   EXPECT_LT(max_abs_diff(y, dense_reference(moe, x)), 1e-5);
+}
+
+TEST(MoeLayer, ExpertWidthsFollowTheirRatios) {
+  MoeOptions o;
+  o.expert_ratio = 2, o.shared_ratio = 4;
+  AdaptiveMoeMlp moe(8, o);
+  const auto p = moe->named_parameters();
+  EXPECT_EQ(p["shared.0.fc1.weight"].sizes(), (std::vector<int64_t>{32, 8}));
+  EXPECT_EQ(p["shared.0.fc2.weight"].sizes(), (std::vector<int64_t>{8, 32}));
+  EXPECT_EQ(p["routed.0.fc1.weight"].sizes(), (std::vector<int64_t>{16, 8}));
+  EXPECT_EQ(p["routed.4.fc2.weight"].sizes(), (std::vector<int64_t>{8, 16}));
+}
+
+TEST(MoeLayer, ZeroInitRoutedStartsAsTheSharedExpertsAndStillLearns) {
+  torch::manual_seed(35);
+  MoeOptions o;
+  o.shared_experts = 1, o.zero_init_routed = true;
+  AdaptiveMoeMlp moe(8, o);
+  const auto x = torch::randn({2, 12, 8});
+  const auto y = moe(x, torch::tensor({{3.0f, 4.0f}, {12.0f, 9.0f}}));
+  const auto p = moe->named_parameters();
+  EXPECT_LT(max_abs_diff(y, expert_reference(p, "shared.0", x)), 1e-6);
+  y.pow(2).sum().backward();
+  // d/d fc2 of a selected expert is its weight times its hidden activations:
+  // not zero. fc1 and the router see the gradient through fc2 = 0: zero.
+  double fc2_grad = 0;
+  for (int e = 0; e < o.routed_experts; ++e) {
+    const auto name = "routed." + std::to_string(e);
+    if (p[name + ".fc2.weight"].grad().defined()) fc2_grad += p[name + ".fc2.weight"].grad().abs().sum().item<double>();
+    if (p[name + ".fc1.weight"].grad().defined())
+      EXPECT_EQ(p[name + ".fc1.weight"].grad().abs().max().item<double>(), 0.0) << name;
+  }
+  EXPECT_GT(fc2_grad, 0.0);
+  EXPECT_EQ(p["router.weight"].grad().abs().max().item<double>(), 0.0);
 }
 
 TEST(MoeLayer, RouterSeesTheCsi) {

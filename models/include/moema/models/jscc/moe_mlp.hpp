@@ -11,7 +11,11 @@ namespace moema::models::jscc {
 struct MoeOptions {
   int routed_experts = 5;
   int shared_experts = 1;
-  int expert_ratio = 2;     // each expert's hidden width = expert_ratio * dim
+  int expert_ratio = 2;     // each routed expert's hidden width = expert_ratio * dim
+  int shared_ratio = 2;     // each shared expert's hidden width = shared_ratio * dim
+  // Routed experts' output layers start at zero, so the block starts as its
+  // shared experts alone and the routed ones grow from there.
+  bool zero_init_routed = false;
   int max_k = 3;            // at most this many routed experts per token
   double threshold = 0.1;   // add the next-ranked expert while its weight gap is below this
   int csi_dim = 2;          // CSI features the router sees (per-stream SNR in dB)
@@ -36,6 +40,7 @@ class ExpertImpl : public torch::nn::Module {
  public:
   ExpertImpl(int dim, int hidden);
   torch::Tensor forward(const torch::Tensor& x);
+  void zero_output();  // output layer to zero: the expert adds nothing until trained
 
  private:
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
