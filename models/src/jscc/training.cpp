@@ -37,6 +37,13 @@ nlohmann::json identity(const Codec& codec, const Channel& channel) {
   return {{"codec", codec->config().to_json()}, {"channel", channel.config().to_json()}};
 }
 
+// A stored identity read as the configurations it names, so that a checkpoint
+// written before a configuration key existed matches that key's default.
+nlohmann::json normalised_identity(const nlohmann::json& stored) {
+  return {{"codec", CodecConfig::from_json(stored.at("codec")).to_json()},
+          {"channel", ChannelConfig::from_json(stored.at("channel")).to_json()}};
+}
+
 void save_checkpoint(const Checkpoint& cp, const Codec& codec, torch::optim::Adam& optimizer,
                      const nlohmann::json& state) {
   fs::create_directories(cp.dir);
@@ -115,7 +122,7 @@ TrainResult train_codec(Codec& codec, const Channel& channel, const TrainOptions
   TrainResult result;
   if (checkpoint.exists()) {
     const auto state = read_json_file(checkpoint.state());
-    if (state.at("identity") != identity(codec, channel))
+    if (normalised_identity(state.at("identity")) != identity(codec, channel))
       throw std::runtime_error(checkpoint.state() + ": a checkpoint of another configuration (" +
                                state.at("identity").dump() + "), not " + identity(codec, channel).dump() +
                                "; use another --checkpoint folder");

@@ -583,6 +583,20 @@ TEST(CodecTraining, ResumedRunEqualsUninterruptedRun) {
   EXPECT_EQ(d.steps_done, 4);
   for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), third->named_parameters()[item.key()]));
 
+  // A checkpoint written before the shared_ratio and zero_init_routed keys
+  // existed is one of the defaults: it resumes.
+  {
+    const auto state_path = dir / "resumed" / "state.json";
+    nlohmann::json state;
+    std::ifstream(state_path) >> state;
+    auto& moe = state["identity"]["codec"]["moe"];
+    ASSERT_EQ(moe.erase("shared_ratio") + moe.erase("zero_init_routed"), 2u);
+    std::ofstream(state_path) << state.dump();
+    auto legacy = fresh_codec(97, config);
+    EXPECT_EQ(train_codec(legacy, channel, options).steps_done, 4);
+    for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), legacy->named_parameters()[item.key()]));
+  }
+
   // A checkpoint of another configuration.
   auto other_config = config;
   other_config.architecture = "swinjscc";
