@@ -2,6 +2,9 @@
 # study scripts (sourced, not run). The README's training budget is this
 # recipe at 800 steps.
 
+jscc_bsds500="${BSDS500:-../shared/data/bsds500}"  # training images in train/, held-out ones in test/
+jscc_kodak_snrs=(1 4 7 10 13)                        # the README's SNRs (dB)
+
 # jscc_train BUILD_DIR ARCHITECTURE SEED STEPS CHECKPOINT_DIR OUTPUT_PREFIX [EXTRA jscc-train ARGS...]
 # Resumes from CHECKPOINT_DIR when it holds a checkpoint of the same codec.
 jscc_train() {
@@ -9,17 +12,17 @@ jscc_train() {
   shift 6
   # Two at a time would halve the time on two cores; one thread keeps the
   # timings in the manifests comparable.
-  "$build/bin/jscc-train" --images "${BSDS500:-../shared/data/bsds500}/train" --architecture "$architecture" \
+  "$build/bin/jscc-train" --images "$jscc_bsds500/train" --architecture "$architecture" \
     --steps "$steps" --batch 8 --crop 128 --lr 5e-4 --seed "$seed" --threads 1 --checkpoint "$checkpoint" \
     --no-progress --output "$output" "$@" >&2
 }
 
-# jscc_eval_kodak BUILD_DIR MANIFEST OUT_JSON: the 24 Kodak images at SNR
-# 1/4/7/10/13 dB, channel seed 1, the JSON rows in OUT_JSON (written whole or
+# jscc_eval_kodak BUILD_DIR MANIFEST OUT_JSON: the 24 Kodak images at
+# jscc_kodak_snrs, channel seed 1, the JSON rows in OUT_JSON (written whole or
 # not at all).
 jscc_eval_kodak() {
   local build="$1" manifest="$2" out="$3"
-  "$build/bin/jscc-eval" --models "$manifest" --snr 1 4 7 10 13 --seed 1 --json --no-plots \
+  "$build/bin/jscc-eval" --models "$manifest" --snr "${jscc_kodak_snrs[@]}" --seed 1 --json --no-plots \
     --no-reconstructions --out "${manifest%.json}.eval" >"$out.tmp"
   mv "$out.tmp" "$out"
 }

@@ -20,8 +20,8 @@ build="${1:-build}"
 work="${2:-build-seeds}"
 seeds="${3:-1 2 3}"
 steps="${4:-800}"
-bsds="${BSDS500:-../shared/data/bsds500}"
-snrs=(1 4 7 10 13)
+bsds="$jscc_bsds500"
+snrs=("${jscc_kodak_snrs[@]}")
 read -r -a architectures <<<"${ARCHITECTURES:-admoe_swinjscc swinjscc deepjscc}"
 read -r -a train_args <<<"${TRAIN_ARGS:-}"
 validation_images="${VALIDATION_IMAGES:-24}"

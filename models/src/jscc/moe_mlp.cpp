@@ -6,8 +6,10 @@
 namespace moema::models::jscc {
 
 nlohmann::json MoeOptions::to_json() const {
-  return {{"routed_experts", routed_experts}, {"shared_experts", shared_experts}, {"expert_ratio", expert_ratio},
-          {"shared_ratio", shared_ratio}, {"zero_init_routed", zero_init_routed}, {"max_k", max_k}, {"threshold", threshold}, {"csi_dim", csi_dim}};
+  return {{"routed_experts", routed_experts}, {"shared_experts", shared_experts},
+          {"expert_ratio", expert_ratio},     {"shared_ratio", shared_ratio},
+          {"zero_init_routed", zero_init_routed}, {"max_k", max_k},
+          {"threshold", threshold},           {"csi_dim", csi_dim}};
 }
 
 MoeOptions MoeOptions::from_json(const nlohmann::json& j) {
