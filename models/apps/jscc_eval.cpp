@@ -39,6 +39,7 @@ struct Options {
   bool json = false;
   std::string device = "cpu";
   int threads = 2;
+  std::string decoder_csi = "measured";
 };
 
 std::string number(double x, int decimals) {
@@ -122,10 +123,14 @@ int main(int argc, char** argv) {
   app.add_flag("--json", o.json, "print {\"rows\": [...]} instead of the table");
   app.add_option("--device", o.device, "cpu or cuda");
   app.add_option("--threads", o.threads, "CPU threads (0: all)");
+  app.add_option("--decoder-csi", o.decoder_csi,
+                 "CSI given to the decoder: measured (per-stream SNR), or for an ablation nominal (the SNR on every "
+                 "stream) or swapped (the streams' SNRs in reverse order)");
   CLI11_PARSE(app, argc, argv);
 
   try {
     configure_threads(o.threads);
+    const DecoderCsi csi = parse_decoder_csi(o.decoder_csi);
     if (o.models.empty()) o.models = shipped_codecs();
     std::map<int, std::vector<EvalImage>> images_by_multiple;
     std::vector<EvalRow> rows;
@@ -137,7 +142,7 @@ int main(int argc, char** argv) {
       ProgressBar progress("eval " + model.name, static_cast<long>(o.snrs.size()), !o.json);
       for (double snr : o.snrs) {
         const bool keep = o.reconstructions && snr == o.reconstruction_snr;
-        rows.push_back(evaluate(model, images, snr, o.seed, keep ? o.out_dir + "/reconstructions" : ""));
+        rows.push_back(evaluate(model, images, snr, o.seed, keep ? o.out_dir + "/reconstructions" : "", csi));
         progress.advance(1, "PSNR " + number(rows.back().psnr, 2) + " dB at " + number(snr, 0) + " dB");
       }
       progress.finish();
@@ -149,12 +154,13 @@ int main(int argc, char** argv) {
       else std::fprintf(stderr, "jscc-eval: gnuplot not found, no plots (apt-get install gnuplot-nox)\n");
     }
     if (o.json) {
-      nlohmann::json out = {{"images", o.images}, {"rows", nlohmann::json::array()}};
+      nlohmann::json out = {{"images", o.images}, {"decoder_csi", o.decoder_csi}, {"rows", nlohmann::json::array()}};
       for (const auto& r : rows) out["rows"].push_back(r.to_json());
       std::cout << out.dump(1) << "\n";
     } else {
       print_table(rows);
-      std::printf("(%s; CSV and plots in %s)\n", o.images.c_str(), o.out_dir.c_str());
+      std::printf("(%s; decoder CSI %s; CSV and plots in %s)\n", o.images.c_str(), o.decoder_csi.c_str(),
+                  o.out_dir.c_str());
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jscc-eval: %s\n", e.what());

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   std::string colour = to_string(codec_config.colour);
   app.add_option("--colour", colour, "encoder input / decoder output coordinates: opponent (whitened) or rgb")
       ->check(CLI::IsMember({"opponent", "rgb"}));
+  app.add_flag("--csi-scaling", codec_config.csi_scaling,
+               "Swin codecs: the decoder scales each received value by a learned function of its stream's SNR");
   app.add_option("--routed-experts", codec_config.moe.routed_experts);
   app.add_option("--shared-experts", codec_config.moe.shared_experts);
   app.add_option("--expert-ratio", codec_config.moe.expert_ratio, "routed expert hidden width / token width");

@@ -86,11 +86,42 @@ class BadInput(unittest.TestCase):
             self.assertEqual(proc.returncode, 1)
             self.assertIn("broken.pt", proc.stderr)
 
+    def test_unknown_decoder_csi_is_named(self):
+        proc = run(EVAL, "--decoder-csi", "perfect", "--limit", "1")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("'perfect'", proc.stderr)
+
     def test_folder_without_images(self):
         with tempfile.TemporaryDirectory() as tmp:
             proc = run(EVAL, "--images", tmp, "--limit", "1")
             self.assertEqual(proc.returncode, 1)
             self.assertIn(tmp, proc.stderr)
+
+
+class DecoderCsiAblation(unittest.TestCase):
+    """DeepJSCC never reads the CSI, so telling its decoder the wrong one
+    cannot change a single pixel; the AD-MoE routers read it, so they route
+    differently when told the streams the other way round."""
+
+    def evaluate(self, manifest, csi):
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = run(EVAL, "--models", os.path.join(SOURCE, "models", "weights", "jscc", manifest), "--limit", "1",
+                       "--snr", "4", "--json", "--no-plots", "--no-reconstructions", "--out", tmp,
+                       "--decoder-csi", csi)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        out = json.loads(proc.stdout)
+        self.assertEqual(out["decoder_csi"], csi)
+        return out["rows"][0]
+
+    def test_a_codec_that_ignores_csi_is_unchanged(self):
+        measured = self.evaluate("deepjscc_mimo2x2_r16.json", "measured")
+        for csi in ("nominal", "swapped"):
+            self.assertEqual(self.evaluate("deepjscc_mimo2x2_r16.json", csi)["psnr"], measured["psnr"], csi)
+
+    def test_the_moe_decoder_reads_the_csi(self):
+        measured = self.evaluate("admoe_swinjscc_mimo2x2_r16.json", "measured")
+        swapped = self.evaluate("admoe_swinjscc_mimo2x2_r16.json", "swapped")
+        self.assertNotEqual(swapped["psnr"], measured["psnr"])
 
 
 class TrainSmoke(unittest.TestCase):

@@ -91,6 +91,34 @@ torch::Tensor latent_values(const torch::Tensor& symbols, int64_t positions, int
   return real;
 }
 
+// The decoder's direct use of the per-stream SNR: value v of the received
+// latent is multiplied by 2 sigmoid(a_c snr/10 + b_c), where c is its latent
+// channel and snr the SNR (dB) of the stream that carried it. a = b = 0 at
+// the start, a factor of 1; training can learn the shrinkage that a noisy
+// stream calls for (the MMSE estimate of a value of variance v is
+// v / (v + 1/SNR) times the unbiased one).
+class CsiScalingImpl : public torch::nn::Module {
+ public:
+  CsiScalingImpl(int channels, int streams) : channels_(channels), streams_(streams) {
+    slope_ = register_parameter("slope", torch::zeros({channels}));
+    offset_ = register_parameter("offset", torch::zeros({channels}));
+  }
+  // latent: [B, L, channels]; csi: [B, streams] in dB.
+  torch::Tensor forward(const torch::Tensor& latent, const torch::Tensor& csi) {
+    if (!csi.defined() || csi.dim() != 2 || csi.size(0) != latent.size(0) || csi.size(1) != streams_)
+      throw std::invalid_argument("decoder CSI scaling: csi must be [batch, " + std::to_string(streams_) + "]");
+    const auto positions = latent.size(1);
+    const auto stream = stream_of_latent_values(positions * channels_, streams_).to(latent.device());
+    const auto snr = (csi.to(latent.dtype()) / 10.0).index_select(1, stream).view({-1, positions, channels_});
+    return latent * 2.0 * torch::sigmoid(slope_ * snr + offset_);
+  }
+
+ private:
+  int channels_, streams_;
+  torch::Tensor slope_, offset_;
+};
+TORCH_MODULE(CsiScaling);
+
 class SwinCodecImpl : public CodecImpl {
  public:
   SwinCodecImpl(const CodecConfig& config, int csi_dim) : CodecImpl(config) {
@@ -109,6 +137,7 @@ class SwinCodecImpl : public CodecImpl {
     head_norm_ = register_module("head_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d[3]})));
     head_ = register_module("head", torch::nn::Linear(d[3], latent));
     // Decoder, the mirror image.
+    if (config.csi_scaling) csi_scaling_ = register_module("csi_scaling", CsiScaling(latent, csi_dim));
     unhead_ = register_module("unhead", torch::nn::Linear(latent, d[3]));
     dec4_ = register_module("dec4", SwinStage(config, d[3], config.heads[1], config.depths[3], moe, csi_dim));
     up4_ = register_module("up4", PatchExpanding(d[3], d[2]));
@@ -141,7 +170,9 @@ class SwinCodecImpl : public CodecImpl {
     int h = height / kSwinDownsampling, w = width / kSwinDownsampling;
     const int latent = config().latent_channels();
     const auto real = latent_values(symbols, static_cast<int64_t>(h) * w, latent, height, width);
-    auto x = dec4_(unhead_(real.view({real.size(0), h * w, latent})), h, w, rx_csi);
+    auto tokens = real.view({real.size(0), h * w, latent});
+    if (csi_scaling_) tokens = csi_scaling_(tokens, rx_csi);
+    auto x = dec4_(unhead_(tokens), h, w, rx_csi);
     x = up4_(x, h, w);
     h *= 2, w *= 2;
     x = dec3_(x, h, w, rx_csi);
@@ -172,6 +203,7 @@ class SwinCodecImpl : public CodecImpl {
   torch::nn::Linear head_{nullptr}, unhead_{nullptr};
   PatchExpanding up4_{nullptr}, up3_{nullptr}, up2_{nullptr};
   torch::nn::ConvTranspose2d unembed_{nullptr};
+  CsiScaling csi_scaling_{nullptr};
 };
 
 // Bourtsoulatze et al.: five 5x5 convolutions with PReLU (two with stride 2)
@@ -229,7 +261,7 @@ nlohmann::json CodecConfig::to_json() const {
   return {{"architecture", architecture}, {"ratio", ratio},       {"dims", dims},
           {"depths", depths},             {"heads", heads},       {"window", window},
           {"mlp_ratio", mlp_ratio},       {"moe", moe.to_json()}, {"deepjscc_filters", deepjscc_filters},
-          {"colour", to_string(colour)}};
+          {"colour", to_string(colour)}, {"csi_scaling", csi_scaling}};
 }
 
 CodecConfig CodecConfig::from_json(const nlohmann::json& j) {
@@ -252,6 +284,9 @@ CodecConfig CodecConfig::from_json(const nlohmann::json& j) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string("codec config: 'colour': ") + e.what());
   }
+  c.csi_scaling = j.value("csi_scaling", c.csi_scaling);
+  if (c.csi_scaling && !is_swin(c.architecture))
+    throw std::invalid_argument("codec config: 'csi_scaling' is for the Swin codecs, not " + c.architecture);
   if (c.window < 1 || c.mlp_ratio < 1 || c.deepjscc_filters < 2)
     throw std::invalid_argument("codec config: 'window', 'mlp_ratio' and 'deepjscc_filters' must be positive");
   return c;
@@ -276,6 +311,11 @@ void CodecImpl::check_image(const torch::Tensor& images) const {
     throw std::invalid_argument("codec: image size " + std::to_string(images.size(2)) + "x" +
                                 std::to_string(images.size(3)) + " is not a multiple of " + std::to_string(m) +
                                 " (crop it first)");
+}
+
+torch::Tensor stream_of_latent_values(int64_t values, int streams) {
+  if (streams < 1) throw std::invalid_argument("stream_of_latent_values: streams must be >= 1");
+  return torch::arange(values, torch::kLong).div(2, "floor").remainder(streams);
 }
 
 Codec make_codec(const CodecConfig& config, int csi_dim) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <stdexcept>
 
 namespace moema::models::jscc {
 
@@ -51,12 +52,33 @@ std::vector<EvalImage> load_eval_images(const std::string& folder, int multiple,
   return images;
 }
 
+DecoderCsi parse_decoder_csi(const std::string& name) {
+  if (name == "measured") return DecoderCsi::measured;
+  if (name == "nominal") return DecoderCsi::nominal;
+  if (name == "swapped") return DecoderCsi::swapped;
+  throw std::invalid_argument("decoder CSI must be measured, nominal or swapped, got '" + name + "'");
+}
+
+std::string to_string(DecoderCsi csi) {
+  switch (csi) {
+    case DecoderCsi::nominal: return "nominal";
+    case DecoderCsi::swapped: return "swapped";
+    default: return "measured";
+  }
+}
+
+torch::Tensor decoder_csi(DecoderCsi mode, const torch::Tensor& stream_snr_db, double nominal_snr_db) {
+  if (mode == DecoderCsi::nominal) return torch::full_like(stream_snr_db, nominal_snr_db);
+  if (mode == DecoderCsi::swapped) return stream_snr_db.flip({-1});
+  return stream_snr_db;
+}
+
 uint64_t channel_seed(uint64_t seed, size_t image_index, double snr_db) {
   return seed * 1000003ULL + image_index * 1009ULL + static_cast<uint64_t>(std::lround(snr_db * 100 + 100000));
 }
 
 EvalRow evaluate(TrainedCodec& model, const std::vector<EvalImage>& images, double snr_db, uint64_t seed,
-                 const std::string& reconstruction_dir) {
+                 const std::string& reconstruction_dir, DecoderCsi csi) {
   torch::NoGradGuard no_grad;
   model.codec->eval();
   const Channel channel(model.channel);
@@ -75,8 +97,8 @@ EvalRow evaluate(TrainedCodec& model, const std::vector<EvalImage>& images, doub
     const auto snr = torch::full({1}, snr_db, torch::TensorOptions().device(device));
     const auto sent = model.codec->encode(input, nominal_csi(snr, channel.config().streams()));
     const auto received = channel.transmit(sent, snr);
-    const auto decoded = model.codec->decode(received.symbols, received.stream_snr_db, static_cast<int>(image.size(2)),
-                                             static_cast<int>(image.size(3)));
+    const auto decoded = model.codec->decode(received.symbols, decoder_csi(csi, received.stream_snr_db, snr_db),
+                                             static_cast<int>(image.size(2)), static_cast<int>(image.size(3)));
     const auto output = quantize_8bit(decoded.to(torch::kCPU));
     const ImageScore score = score_image(image, output);
     row.psnr_per_image.push_back(score.psnr);

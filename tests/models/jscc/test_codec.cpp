@@ -6,6 +6,7 @@
 // where an uninterrupted one does.
 #include "moema/models/jscc/channel.hpp"
 #include "moema/models/jscc/codec.hpp"
+#include "moema/models/jscc/evaluation.hpp"
 #include "moema/models/jscc/image_io.hpp"
 #include "moema/models/jscc/losses.hpp"
 #include "moema/models/jscc/model_files.hpp"
@@ -142,6 +143,9 @@ TEST(CodecConfig, JsonRoundTrip) {
   auto legacy = c.to_json();
   legacy.erase("colour");
   EXPECT_EQ(CodecConfig::from_json(legacy).colour, ColourSpace::rgb);
+  EXPECT_FALSE(CodecConfig::from_json(legacy).csi_scaling);
+  c.csi_scaling = true;
+  EXPECT_TRUE(CodecConfig::from_json(c.to_json()).csi_scaling);
   // Through text too.
   EXPECT_EQ(CodecConfig::from_json(nlohmann::json::parse(c.to_json().dump())).to_json(), c.to_json());
 }
@@ -180,6 +184,8 @@ TEST(CodecConfig, BadValuesThrowNamingTheKey) {
   expect_throw_naming<std::invalid_argument>([] { CodecConfig::from_json({{"window", 0}}); }, "window");
   expect_throw_naming<std::invalid_argument>([] { CodecConfig::from_json({{"colour", "lab"}}); }, "'colour'");
   EXPECT_THROW(CodecConfig::from_json({{"moe", {{"max_k", 9}}}}), std::invalid_argument);
+  expect_throw_naming<std::invalid_argument>(
+      [] { CodecConfig::from_json({{"architecture", "deepjscc"}, {"csi_scaling", true}}); }, "'csi_scaling'");
 }
 
 TEST(CodecCsi, NominalCsiRepeatsTheSnrPerStream) {
@@ -188,6 +194,72 @@ TEST(CodecCsi, NominalCsiRepeatsTheSnrPerStream) {
   EXPECT_EQ(csi.scalar_type(), torch::kFloat);
   EXPECT_TRUE(torch::equal(csi, torch::tensor({{3.0f, 3.0f}, {-2.5f, -2.5f}})));
   EXPECT_EQ(nominal_csi(torch::tensor({7.0f}), 1).sizes(), (std::vector<int64_t>{1, 1}));
+}
+
+TEST(CodecCsi, DecoderCsiAblationModes) {
+  const auto measured = torch::tensor({{12.0f, -3.0f}, {5.0f, 9.0f}});
+  EXPECT_TRUE(torch::equal(decoder_csi(DecoderCsi::measured, measured, 7.0), measured));
+  EXPECT_TRUE(torch::equal(decoder_csi(DecoderCsi::nominal, measured, 7.0), torch::full({2, 2}, 7.0f)));
+  EXPECT_TRUE(torch::equal(decoder_csi(DecoderCsi::swapped, measured, 7.0), torch::tensor({{-3.0f, 12.0f}, {9.0f, 5.0f}})));
+  for (const auto mode : {DecoderCsi::measured, DecoderCsi::nominal, DecoderCsi::swapped})
+    EXPECT_EQ(parse_decoder_csi(to_string(mode)), mode);
+  expect_throw_naming<std::invalid_argument>([] { parse_decoder_csi("perfect"); }, "'perfect'");
+}
+
+TEST(CodecCsi, StreamOfLatentValuesByHand) {
+  // Values 2s and 2s+1 are complex symbol s, sent on antenna s % streams.
+  EXPECT_TRUE(torch::equal(stream_of_latent_values(8, 2), torch::tensor({0, 0, 1, 1, 0, 0, 1, 1}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(stream_of_latent_values(8, 3), torch::tensor({0, 0, 1, 1, 2, 2, 0, 0}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(stream_of_latent_values(4, 1), torch::zeros({4}, torch::kLong)));
+  EXPECT_THROW(stream_of_latent_values(4, 0), std::invalid_argument);
+}
+
+TEST(CodecCsi, StreamOfLatentValuesMatchesTheMimoChannel) {
+  // H = diag(1, 0.03): antenna 1 arrives 30 dB weaker, so after unbiased MMSE
+  // the values it carried have about 1000 times the error power.
+  torch::manual_seed(5);
+  ChannelConfig config;  // 2x2 MIMO
+  const Channel channel(config);
+  const auto latent = torch::randn({1, 400});
+  const auto h = torch::tensor({1.0, 0.0, 0.0, 0.03}).to(torch::kComplexFloat).view({1, 2, 2});
+  const auto received = channel.transmit(real_to_complex(latent), torch::tensor({20.0}), h);
+  const auto error = (complex_to_real(received.symbols) - latent).pow(2).squeeze(0);
+  const auto stream = stream_of_latent_values(400, 2);
+  const double weak = error.index({stream == 1}).mean().item<double>();
+  const double strong = error.index({stream == 0}).mean().item<double>();
+  EXPECT_GT(weak, 100 * strong);
+  EXPECT_GT(received.stream_snr_db[0][0].item<double>(), received.stream_snr_db[0][1].item<double>() + 25);
+}
+
+TEST(CodecCsi, DecoderCsiScalingStartsNeutralAndCanSilenceAStream) {
+  torch::manual_seed(43);
+  auto config = small_config("swinjscc");
+  config.csi_scaling = true;
+  const auto codec = make_codec(config, 2);
+  codec->eval();
+  torch::NoGradGuard guard;
+  const auto symbols = codec->encode(torch::rand({1, 3, 64, 64}), nominal_csi(torch::tensor({10.0}), 2));
+  const auto good_first = torch::tensor({{30.0f, -30.0f}});
+  const auto good_second = torch::tensor({{-30.0f, 30.0f}});
+  // Slope and offset start at zero: a factor of exactly 1 whatever the CSI.
+  EXPECT_TRUE(torch::equal(codec->decode(symbols, good_first, 64, 64), codec->decode(symbols, good_second, 64, 64)));
+  EXPECT_THROW(codec->decode(symbols, torch::zeros({1, 3}), 64, 64), std::invalid_argument);
+
+  // A steep slope shuts the weak stream's values out (2 sigmoid(-30) ~ 1e-13):
+  // then what that stream carried no longer changes the image.
+  for (auto& p : codec->named_parameters())
+    if (p.key() == "csi_scaling.slope") p.value().fill_(10.0);
+  const auto stream = stream_of_latent_values(2 * symbols.size(1), 2);
+  auto values = complex_to_real(symbols);
+  auto other = values.clone();
+  other.index_put_({0, stream == 1}, torch::randn({(stream == 1).sum().item<int64_t>()}));
+  const auto a = codec->decode(real_to_complex(values), good_first, 64, 64);
+  const auto b = codec->decode(real_to_complex(other), good_first, 64, 64);
+  EXPECT_LT(max_abs_diff(a, b), 1e-6);
+  // ... and told the other way round, the same change does.
+  EXPECT_GT(max_abs_diff(codec->decode(real_to_complex(values), good_second, 64, 64),
+                         codec->decode(real_to_complex(other), good_second, 64, 64)),
+            1e-3);
 }
 
 // ---------------------------------------------------------------- encode / decode

@@ -42,6 +42,11 @@ struct CodecConfig {
   // weights use; archives written before the choice existed have no "colour"
   // key and are rgb too.
   ColourSpace colour = ColourSpace::rgb;
+  // Swin codecs: the decoder scales each received latent value by a learned
+  // function of its stream's SNR before anything else, so the CSI reaches it
+  // directly and not only through MoE routers. Off in the paper's codecs and
+  // the shipped weights; archives without the key are off.
+  bool csi_scaling = false;
 
   nlohmann::json to_json() const;
   static CodecConfig from_json(const nlohmann::json& j);  // errors name the key
@@ -82,6 +87,11 @@ class CodecImpl : public torch::nn::Module {
 };
 
 using Codec = std::shared_ptr<CodecImpl>;
+
+// The stream that carries each real latent value of a flattened [L * channels]
+// latent, as the channel layer sends it: value v is half of complex symbol
+// v / 2, which goes to antenna (v / 2) % streams. [L * channels] int64.
+torch::Tensor stream_of_latent_values(int64_t values, int streams);
 
 // csi_dim: features the MoE routers see (the channel's stream count).
 Codec make_codec(const CodecConfig& config, int csi_dim);

@@ -38,10 +38,23 @@ struct EvalRow {
   nlohmann::json to_json() const;
 };
 
+// The CSI the decoder is given: an ablation that tells whether a codec uses
+// it. `measured` is the channel's per-stream SNR (normal operation);
+// `nominal` the SNR of the evaluation on every stream, as a receiver without
+// CSI would assume; `swapped` the measured per-stream SNRs in reverse stream
+// order, so that the decoder is told the wrong stream is the weak one.
+enum class DecoderCsi { measured, nominal, swapped };
+DecoderCsi parse_decoder_csi(const std::string& name);  // throws std::invalid_argument naming the value
+std::string to_string(DecoderCsi csi);
+
+// The CSI handed to the decoder under `mode`, from the channel's per-stream
+// SNR [B, streams] and the nominal SNR of the draw.
+torch::Tensor decoder_csi(DecoderCsi mode, const torch::Tensor& stream_snr_db, double nominal_snr_db);
+
 // Encodes, transmits and decodes each image; writes the reconstructions as
 // PNG to `reconstruction_dir` when it is not empty.
 EvalRow evaluate(TrainedCodec& model, const std::vector<EvalImage>& images, double snr_db, uint64_t seed,
-                 const std::string& reconstruction_dir = "");
+                 const std::string& reconstruction_dir = "", DecoderCsi csi = DecoderCsi::measured);
 
 // The seed of the channel draws for one image at one SNR.
 uint64_t channel_seed(uint64_t seed, size_t image_index, double snr_db);
