@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
                "routed experts start with a zero output layer: AD-MoE starts as its shared experts");
   app.add_option("--max-k", codec_config.moe.max_k, "most routed experts per token");
   app.add_option("--threshold", codec_config.moe.threshold, "adaptive top-k weight-gap threshold");
+  app.add_option("--router-csi-unit-db", codec_config.moe.csi_unit_db,
+                 "the routers see the per-stream SNR in units of this many dB (smaller: the CSI weights learn faster)");
   app.add_option("--load-balance-weight", train.routing_weights.load_balance, "weight of the load-balance loss");
   app.add_option("--entropy-weight", train.routing_weights.entropy, "weight of the routing entropy loss");
   app.add_option("--variance-weight", train.routing_weights.variance, "weight of the utilisation-variance loss");

@@ -91,30 +91,22 @@ torch::Tensor latent_values(const torch::Tensor& symbols, int64_t positions, int
   return real;
 }
 
-// The decoder's direct use of the per-stream SNR: value v of the received
-// latent is multiplied by 2 sigmoid(a_c snr/10 + b_c), where c is its latent
-// channel and snr the SNR (dB) of the stream that carried it. a = b = 0 at
-// the start, a factor of 1; training can learn the shrinkage that a noisy
-// stream calls for (the MMSE estimate of a value of variance v is
-// v / (v + 1/SNR) times the unbiased one).
+// csi_shrinkage with one slope and offset per latent channel, starting at
+// the linear MMSE shrinkage (slope 1, offset 0).
 class CsiScalingImpl : public torch::nn::Module {
  public:
-  CsiScalingImpl(int channels, int streams) : channels_(channels), streams_(streams) {
-    slope_ = register_parameter("slope", torch::zeros({channels}));
+  CsiScalingImpl(int channels, int streams) : streams_(streams) {
+    slope_ = register_parameter("slope", torch::ones({channels}));
     offset_ = register_parameter("offset", torch::zeros({channels}));
   }
-  // latent: [B, L, channels]; csi: [B, streams] in dB.
   torch::Tensor forward(const torch::Tensor& latent, const torch::Tensor& csi) {
     if (!csi.defined() || csi.dim() != 2 || csi.size(0) != latent.size(0) || csi.size(1) != streams_)
       throw std::invalid_argument("decoder CSI scaling: csi must be [batch, " + std::to_string(streams_) + "]");
-    const auto positions = latent.size(1);
-    const auto stream = stream_of_latent_values(positions * channels_, streams_).to(latent.device());
-    const auto snr = (csi.to(latent.dtype()) / 10.0).index_select(1, stream).view({-1, positions, channels_});
-    return latent * 2.0 * torch::sigmoid(slope_ * snr + offset_);
+    return csi_shrinkage(latent, csi, slope_, offset_);
   }
 
  private:
-  int channels_, streams_;
+  int streams_;
   torch::Tensor slope_, offset_;
 };
 TORCH_MODULE(CsiScaling);
@@ -316,6 +308,14 @@ void CodecImpl::check_image(const torch::Tensor& images) const {
 torch::Tensor stream_of_latent_values(int64_t values, int streams) {
   if (streams < 1) throw std::invalid_argument("stream_of_latent_values: streams must be >= 1");
   return torch::arange(values, torch::kLong).div(2, "floor").remainder(streams);
+}
+
+torch::Tensor csi_shrinkage(const torch::Tensor& latent, const torch::Tensor& csi_db, const torch::Tensor& slope,
+                            const torch::Tensor& offset) {
+  const auto positions = latent.size(1), channels = latent.size(2);
+  const auto stream = stream_of_latent_values(positions * channels, static_cast<int>(csi_db.size(1)));
+  const auto log_snr = (csi_db.to(latent.dtype()) * (std::log(10.0) / 10.0)).index_select(1, stream.to(latent.device()));
+  return latent * torch::sigmoid(slope * log_snr.view({-1, positions, channels}) + offset);
 }
 
 Codec make_codec(const CodecConfig& config, int csi_dim) {

@@ -9,7 +9,8 @@ nlohmann::json MoeOptions::to_json() const {
   return {{"routed_experts", routed_experts}, {"shared_experts", shared_experts},
           {"expert_ratio", expert_ratio},     {"shared_ratio", shared_ratio},
           {"zero_init_routed", zero_init_routed}, {"max_k", max_k},
-          {"threshold", threshold},           {"csi_dim", csi_dim}};
+          {"threshold", threshold},           {"csi_dim", csi_dim},
+          {"csi_unit_db", csi_unit_db}};
 }
 
 MoeOptions MoeOptions::from_json(const nlohmann::json& j) {
@@ -23,6 +24,8 @@ MoeOptions MoeOptions::from_json(const nlohmann::json& j) {
   o.max_k = j.value("max_k", o.max_k);
   o.threshold = j.value("threshold", o.threshold);
   o.csi_dim = j.value("csi_dim", o.csi_dim);
+  o.csi_unit_db = j.value("csi_unit_db", o.csi_unit_db);
+  if (!(o.csi_unit_db > 0)) throw std::invalid_argument("moe.csi_unit_db must be positive");
   if (o.routed_experts < 1) throw std::invalid_argument("moe.routed_experts must be at least 1");
   if (o.max_k < 1 || o.max_k > o.routed_experts)
     throw std::invalid_argument("moe.max_k must be between 1 and routed_experts, got " + std::to_string(o.max_k));
@@ -81,8 +84,7 @@ torch::Tensor AdaptiveMoeMlpImpl::route(const torch::Tensor& x, const torch::Ten
   if (options_.csi_dim > 0) {
     if (!csi.defined() || csi.dim() != 2 || csi.size(0) != x.size(0) || csi.size(1) != options_.csi_dim)
       throw std::invalid_argument("AD-MoE router: csi must be [batch, " + std::to_string(options_.csi_dim) + "]");
-    // SNRs in dB, brought to the scale of layer-normalised features.
-    const auto scaled = (csi.to(x.dtype()) / 10.0).unsqueeze(1).expand({x.size(0), x.size(1), options_.csi_dim});
+    const auto scaled = (csi.to(x.dtype()) / options_.csi_unit_db).unsqueeze(1).expand({x.size(0), x.size(1), options_.csi_dim});
     features = torch::cat({features, scaled}, -1);
   }
   return torch::softmax(router_(features), -1);

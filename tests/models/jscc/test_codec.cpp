@@ -231,7 +231,23 @@ TEST(CodecCsi, StreamOfLatentValuesMatchesTheMimoChannel) {
   EXPECT_GT(received.stream_snr_db[0][0].item<double>(), received.stream_snr_db[0][1].item<double>() + 25);
 }
 
-TEST(CodecCsi, DecoderCsiScalingStartsNeutralAndCanSilenceAStream) {
+TEST(CodecCsi, CsiShrinkageClosedForms) {
+  // One position, four values: symbols 0 and 1, on streams 0 and 1.
+  const auto latent = torch::tensor({2.0f, -4.0f, 1.0f, 3.0f}).view({1, 1, 4});
+  const auto csi = torch::tensor({{0.0f, 10.0f}});  // linear SNR 1 and 10
+  const auto ones = torch::ones({4}), zeros = torch::zeros({4});
+  // slope 1, offset 0: snr / (1 + snr), i.e. 1/2 on stream 0 and 10/11 on stream 1.
+  const auto mmse = csi_shrinkage(latent, csi, ones, zeros);
+  EXPECT_LT(max_abs_diff(mmse, torch::tensor({1.0, -2.0, 10.0 / 11, 30.0 / 11}).view({1, 1, 4})), 1e-6);
+  // slope 0: sigmoid(offset) whatever the SNR.
+  const auto flat = csi_shrinkage(latent, csi, zeros, torch::full({4}, std::log(3.0f)));
+  EXPECT_LT(max_abs_diff(flat, latent * 0.75), 1e-6);
+  // slope 2: snr^2 / (1 + snr^2).
+  const auto steep = csi_shrinkage(latent, csi, 2 * ones, zeros);
+  EXPECT_LT(max_abs_diff(steep, torch::tensor({1.0, -2.0, 100.0 / 101, 300.0 / 101}).view({1, 1, 4})), 1e-6);
+}
+
+TEST(CodecCsi, DecoderCsiScalingShutsOutAWeakStream) {
   torch::manual_seed(43);
   auto config = small_config("swinjscc");
   config.csi_scaling = true;
@@ -239,27 +255,22 @@ TEST(CodecCsi, DecoderCsiScalingStartsNeutralAndCanSilenceAStream) {
   codec->eval();
   torch::NoGradGuard guard;
   const auto symbols = codec->encode(torch::rand({1, 3, 64, 64}), nominal_csi(torch::tensor({10.0}), 2));
-  const auto good_first = torch::tensor({{30.0f, -30.0f}});
-  const auto good_second = torch::tensor({{-30.0f, 30.0f}});
-  // Slope and offset start at zero: a factor of exactly 1 whatever the CSI.
-  EXPECT_TRUE(torch::equal(codec->decode(symbols, good_first, 64, 64), codec->decode(symbols, good_second, 64, 64)));
   EXPECT_THROW(codec->decode(symbols, torch::zeros({1, 3}), 64, 64), std::invalid_argument);
-
-  // A steep slope shuts the weak stream's values out (2 sigmoid(-30) ~ 1e-13):
-  // then what that stream carried no longer changes the image.
+  // At -30 dB a value is scaled by 1e-3: with a steeper slope (1e-12) what the
+  // weak stream carried no longer changes the image, and told the other way
+  // round, the same change does.
   for (auto& p : codec->named_parameters())
-    if (p.key() == "csi_scaling.slope") p.value().fill_(10.0);
+    if (p.key() == "csi_scaling.slope") p.value().fill_(4.0);
+  const auto good_first = torch::tensor({{30.0f, -30.0f}}), good_second = torch::tensor({{-30.0f, 30.0f}});
   const auto stream = stream_of_latent_values(2 * symbols.size(1), 2);
-  auto values = complex_to_real(symbols);
+  const auto values = complex_to_real(symbols);
   auto other = values.clone();
   other.index_put_({0, stream == 1}, torch::randn({(stream == 1).sum().item<int64_t>()}));
-  const auto a = codec->decode(real_to_complex(values), good_first, 64, 64);
-  const auto b = codec->decode(real_to_complex(other), good_first, 64, 64);
-  EXPECT_LT(max_abs_diff(a, b), 1e-6);
-  // ... and told the other way round, the same change does.
-  EXPECT_GT(max_abs_diff(codec->decode(real_to_complex(values), good_second, 64, 64),
-                         codec->decode(real_to_complex(other), good_second, 64, 64)),
-            1e-3);
+  const auto decode = [&](const torch::Tensor& v, const torch::Tensor& csi) {
+    return codec->decode(real_to_complex(v), csi, 64, 64);
+  };
+  EXPECT_LT(max_abs_diff(decode(values, good_first), decode(other, good_first)), 1e-6);
+  EXPECT_GT(max_abs_diff(decode(values, good_second), decode(other, good_second)), 1e-3);
 }
 
 // ---------------------------------------------------------------- encode / decode

@@ -43,9 +43,9 @@ struct CodecConfig {
   // key and are rgb too.
   ColourSpace colour = ColourSpace::rgb;
   // Swin codecs: the decoder scales each received latent value by a learned
-  // function of its stream's SNR before anything else, so the CSI reaches it
-  // directly and not only through MoE routers. Off in the paper's codecs and
-  // the shipped weights; archives without the key are off.
+  // function of its stream's SNR before anything else (csi_shrinkage), so the
+  // CSI reaches it directly and not only through MoE routers. Off in the
+  // paper's codecs and the shipped weights; archives without the key are off.
   bool csi_scaling = false;
 
   nlohmann::json to_json() const;
@@ -92,6 +92,15 @@ using Codec = std::shared_ptr<CodecImpl>;
 // latent, as the channel layer sends it: value v is half of complex symbol
 // v / 2, which goes to antenna (v / 2) % streams. [L * channels] int64.
 torch::Tensor stream_of_latent_values(int64_t values, int streams);
+
+// The decoder's direct use of the per-stream SNR: each value of latent
+// [B, L, C] times sigmoid(slope_c ln(snr) + offset_c), snr the linear SNR of
+// the stream that carried it (csi_db [B, streams], dB). With slope 1 and
+// offset 0 that is snr / (1 + snr), the linear MMSE estimate of a value from
+// its unbiased equalised copy (signal and noise power per real dimension 1/2
+// and 1/(2 snr)); training adapts it per latent channel.
+torch::Tensor csi_shrinkage(const torch::Tensor& latent, const torch::Tensor& csi_db, const torch::Tensor& slope,
+                            const torch::Tensor& offset);
 
 // csi_dim: features the MoE routers see (the channel's stream count).
 Codec make_codec(const CodecConfig& config, int csi_dim);

@@ -19,6 +19,10 @@ struct MoeOptions {
   int max_k = 3;            // at most this many routed experts per token
   double threshold = 0.1;   // add the next-ranked expert while its weight gap is below this
   int csi_dim = 2;          // CSI features the router sees (per-stream SNR in dB)
+  // The router sees SNR_dB / csi_unit_db. With Adam every router weight moves
+  // at about the learning rate per step, so a smaller unit lets the CSI's
+  // share of the logits grow that many times faster.
+  double csi_unit_db = 10.0;
 
   nlohmann::json to_json() const;
   static MoeOptions from_json(const nlohmann::json& j);
