@@ -154,8 +154,9 @@ TEST(MoeTopK, RandomRowsSelectTheBestRanksWithinMaxK) {
 TEST(MoeOptions, JsonRoundTripAndValidation) {
   MoeOptions o;
   o.routed_experts = 7, o.shared_experts = 2, o.expert_ratio = 3, o.max_k = 4, o.threshold = 0.05, o.csi_dim = 4;
-  o.shared_ratio = 5, o.zero_init_routed = true;
+  o.shared_ratio = 5, o.zero_init_routed = true, o.csi_unit_db = 2.5;
   const auto back = MoeOptions::from_json(o.to_json());
+  EXPECT_DOUBLE_EQ(back.csi_unit_db, 2.5);
   EXPECT_EQ(back.routed_experts, 7);
   EXPECT_EQ(back.shared_experts, 2);
   EXPECT_EQ(back.expert_ratio, 3);
@@ -169,6 +170,8 @@ TEST(MoeOptions, JsonRoundTripAndValidation) {
   const auto defaults = MoeOptions::from_json(nlohmann::json::object());
   EXPECT_EQ(defaults.routed_experts, MoeOptions{}.routed_experts);
   EXPECT_EQ(defaults.max_k, MoeOptions{}.max_k);
+  EXPECT_DOUBLE_EQ(defaults.csi_unit_db, 10.0);  // what archives from before the option used
+  EXPECT_THROW(MoeOptions::from_json({{"csi_unit_db", 0.0}}), std::invalid_argument);
   EXPECT_THROW(MoeOptions::from_json({{"routed_experts", 0}}), std::invalid_argument);
   EXPECT_THROW(MoeOptions::from_json({{"routed_experts", 3}, {"max_k", 4}}), std::invalid_argument);
   EXPECT_THROW(MoeOptions::from_json({{"max_k", 0}}), std::invalid_argument);
@@ -276,6 +279,22 @@ TEST(MoeLayer, RouterSeesTheCsi) {
   const auto low = moe->last_routing().probs.clone();
   moe(x, torch::tensor({{30.0f, -10.0f}}));
   EXPECT_GT(max_abs_diff(low, moe->last_routing().probs), 1e-4);
+}
+
+TEST(MoeLayer, RouterCsiInputInItsUnitByHand) {
+  // Only the CSI column of the router is non-zero: logits = w * SNR_dB / unit.
+  MoeOptions o;
+  o.routed_experts = 2, o.max_k = 2, o.csi_dim = 1, o.csi_unit_db = 2.0;
+  AdaptiveMoeMlp moe(4, o);
+  auto params = moe->named_parameters();
+  torch::NoGradGuard guard;
+  params["router.weight"].zero_();
+  params["router.bias"].zero_();
+  params["router.weight"].index_put_({0, 4}, 1.0f);  // expert 0's logit: SNR_dB / 2
+  moe(torch::randn({1, 3, 4}), torch::tensor({{6.0f}}));
+  // softmax(3, 0) = (e^3, 1) / (e^3 + 1)
+  const double p0 = std::exp(3.0) / (std::exp(3.0) + 1.0);
+  EXPECT_LT(max_abs_diff(moe->last_routing().probs, torch::tensor({p0, 1 - p0}).expand({1, 3, 2})), 1e-6);
 }
 
 TEST(MoeLayer, HandSetRouterSingleAndTiedExperts) {
