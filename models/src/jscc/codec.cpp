@@ -100,8 +100,7 @@ class CsiScalingImpl : public torch::nn::Module {
     offset_ = register_parameter("offset", torch::zeros({channels}));
   }
   torch::Tensor forward(const torch::Tensor& latent, const torch::Tensor& csi) {
-    if (!csi.defined() || csi.dim() != 2 || csi.size(0) != latent.size(0) || csi.size(1) != streams_)
-      throw std::invalid_argument("decoder CSI scaling: csi must be [batch, " + std::to_string(streams_) + "]");
+    require_csi(csi, latent.size(0), streams_, "decoder CSI scaling");
     return csi_shrinkage(latent, csi, slope_, offset_);
   }
 
@@ -314,7 +313,8 @@ torch::Tensor csi_shrinkage(const torch::Tensor& latent, const torch::Tensor& cs
                             const torch::Tensor& offset) {
   const auto positions = latent.size(1), channels = latent.size(2);
   const auto stream = stream_of_latent_values(positions * channels, static_cast<int>(csi_db.size(1)));
-  const auto log_snr = (csi_db.to(latent.dtype()) * (std::log(10.0) / 10.0)).index_select(1, stream.to(latent.device()));
+  const auto log_snr =
+      (csi_db.to(latent.dtype()) * (std::log(10.0) / 10.0)).index_select(1, stream.to(latent.device()));
   return latent * torch::sigmoid(slope * log_snr.view({-1, positions, channels}) + offset);
 }
 

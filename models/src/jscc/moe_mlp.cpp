@@ -35,6 +35,11 @@ MoeOptions MoeOptions::from_json(const nlohmann::json& j) {
   return o;
 }
 
+void require_csi(const torch::Tensor& csi, int64_t batch, int dim, const std::string& who) {
+  if (!csi.defined() || csi.dim() != 2 || csi.size(0) != batch || csi.size(1) != dim)
+    throw std::invalid_argument(who + ": csi must be [batch, " + std::to_string(dim) + "]");
+}
+
 torch::Tensor adaptive_topk_mask(const torch::Tensor& probs, int max_k, double threshold) {
   const auto experts = probs.size(-1);
   if (max_k < 1 || max_k > experts) throw std::invalid_argument("adaptive_topk_mask: max_k out of range");
@@ -82,9 +87,9 @@ AdaptiveMoeMlpImpl::AdaptiveMoeMlpImpl(int dim, const MoeOptions& options) : opt
 torch::Tensor AdaptiveMoeMlpImpl::route(const torch::Tensor& x, const torch::Tensor& csi) {
   torch::Tensor features = router_norm_(x);
   if (options_.csi_dim > 0) {
-    if (!csi.defined() || csi.dim() != 2 || csi.size(0) != x.size(0) || csi.size(1) != options_.csi_dim)
-      throw std::invalid_argument("AD-MoE router: csi must be [batch, " + std::to_string(options_.csi_dim) + "]");
-    const auto scaled = (csi.to(x.dtype()) / options_.csi_unit_db).unsqueeze(1).expand({x.size(0), x.size(1), options_.csi_dim});
+    require_csi(csi, x.size(0), options_.csi_dim, "AD-MoE router");
+    const auto scaled =
+        (csi.to(x.dtype()) / options_.csi_unit_db).unsqueeze(1).expand({x.size(0), x.size(1), options_.csi_dim});
     features = torch::cat({features, scaled}, -1);
   }
   return torch::softmax(router_(features), -1);

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <string>
+
 namespace moema::models::jscc {
 
 struct MoeOptions {
@@ -27,6 +29,9 @@ struct MoeOptions {
   nlohmann::json to_json() const;
   static MoeOptions from_json(const nlohmann::json& j);
 };
+
+// Throws std::invalid_argument naming `who` unless csi is [batch, dim].
+void require_csi(const torch::Tensor& csi, int64_t batch, int dim, const std::string& who);
 
 // The adaptive top-k rule on router probabilities [..., E]: rank the experts,
 // take the best, then keep adding the next-ranked one while its weight is
