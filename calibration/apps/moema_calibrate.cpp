@@ -12,7 +12,7 @@
 #include "moema/calibration/estimator.hpp"
 #include "moema/calibration/receiver_corrector.hpp"
 #include "moema/calibration/splitter_bench.hpp"
-#include "moema/rx/sigmf.hpp"
+#include "moema/io/sigmf.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

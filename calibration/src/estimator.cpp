@@ -1,6 +1,6 @@
 #include "moema/calibration/estimator.hpp"
 
-#include "moema/rx/fractional_delay.hpp"
+#include "moema/air/fractional_delay.hpp"
 
 #include <Eigen/Dense>
 #include <unsupported/Eigen/FFT>

@@ -1,7 +1,7 @@
 #include "moema/calibration/receiver_impairments.hpp"
 
 #include "moema/calibration/error.hpp"
-#include "moema/rx/slot_format.hpp"
+#include "moema/air/slot_format.hpp"
 
 #include <cmath>
 

@@ -7,8 +7,8 @@
 #include <gnuradio/moema/ap_receiver.h>
 
 #include "messages.h"
-#include "moema/models/ap_receiver.hpp"
-#include "moema/models/decision_log.hpp"
+#include "moema/system/ap_receiver.hpp"
+#include "moema/system/decision_log.hpp"
 
 #include <complex>
 #include <string>

@@ -6,7 +6,7 @@
 
 #include <gnuradio/moema/device_source.h>
 
-#include "moema/models/deployment.hpp"
+#include "moema/system/deployment.hpp"
 
 #include <vector>
 

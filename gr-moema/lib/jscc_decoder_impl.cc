@@ -2,8 +2,8 @@
 
 #include "jscc_link.h"
 #include "messages.h"
-#include "moema/models/jscc/image_io.hpp"
-#include "moema/models/jscc/image_metrics.hpp"
+#include "moema/jscc/image_io.hpp"
+#include "moema/jscc/image_metrics.hpp"
 
 #include <gnuradio/io_signature.h>
 
@@ -17,7 +17,7 @@ namespace moema {
 
 namespace {
 
-namespace jscc = ::moema::models::jscc;
+namespace jscc = ::moema::jscc;
 namespace fs = std::filesystem;
 
 const pmt::pmt_t kFrame = pmt::intern("frame");

@@ -1,12 +1,12 @@
 // jscc_decoder_impl: decodes received frames with
-// moema::models::jscc::decode_frame, writes and scores the images with
+// moema::jscc::decode_frame, writes and scores the images with
 // image_io and image_metrics, and reports. No signal processing here.
 #ifndef INCLUDED_MOEMA_JSCC_DECODER_IMPL_H
 #define INCLUDED_MOEMA_JSCC_DECODER_IMPL_H
 
 #include <gnuradio/moema/jscc_decoder.h>
 
-#include "moema/models/jscc/radio_link.hpp"
+#include "moema/system/jscc_radio_link.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +27,7 @@ struct jscc_decoder_settings {
 class jscc_decoder_impl : public jscc_decoder
 {
 public:
-    jscc_decoder_impl(::moema::models::jscc::TrainedCodec codec, jscc_decoder_settings settings);
+    jscc_decoder_impl(::moema::jscc::TrainedCodec codec, jscc_decoder_settings settings);
 
     std::uint64_t frames_decoded() const override;
     std::uint64_t frames_failed() const override;
@@ -41,7 +41,7 @@ private:
     double score(const std::string& name, const torch::Tensor& image) const;
     nlohmann::json summary() const;
 
-    ::moema::models::jscc::TrainedCodec d_codec;
+    ::moema::jscc::TrainedCodec d_codec;
     const jscc_decoder_settings d_settings;
     std::ofstream d_results_file;
     mutable std::mutex d_mutex; // the results, read by summary_json() from other threads

@@ -1,7 +1,7 @@
 #include "jscc_encoder_impl.h"
 
 #include "jscc_link.h"
-#include "moema/models/jscc/image_io.hpp"
+#include "moema/jscc/image_io.hpp"
 
 #include <gnuradio/io_signature.h>
 
@@ -14,7 +14,7 @@ namespace moema {
 
 namespace {
 
-namespace jscc = ::moema::models::jscc;
+namespace jscc = ::moema::jscc;
 namespace fs = std::filesystem;
 
 const pmt::pmt_t kImage = pmt::intern("image");

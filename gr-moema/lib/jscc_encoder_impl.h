@@ -1,4 +1,4 @@
-// jscc_encoder_impl: loads images with moema::models::jscc::load_image,
+// jscc_encoder_impl: loads images with moema::jscc::load_image,
 // encodes them with encode_image and publishes the symbols as PDUs. No
 // signal processing here.
 #ifndef INCLUDED_MOEMA_JSCC_ENCODER_IMPL_H
@@ -6,7 +6,7 @@
 
 #include <gnuradio/moema/jscc_encoder.h>
 
-#include "moema/models/jscc/radio_link.hpp"
+#include "moema/system/jscc_radio_link.hpp"
 
 #include <map>
 #include <optional>
@@ -26,7 +26,7 @@ struct jscc_encoder_settings {
 class jscc_encoder_impl : public jscc_encoder
 {
 public:
-    jscc_encoder_impl(::moema::models::jscc::TrainedCodec codec,
+    jscc_encoder_impl(::moema::jscc::TrainedCodec codec,
                       const ::moema::rx::MimoFrameFormat& format,
                       jscc_encoder_settings settings);
 
@@ -50,7 +50,7 @@ private:
     void publish(const encoded& image);
     void report(const std::string& error);
 
-    ::moema::models::jscc::TrainedCodec d_codec;
+    ::moema::jscc::TrainedCodec d_codec;
     const ::moema::rx::MimoFrameFormat d_format;
     const jscc_encoder_settings d_settings;
     std::uint64_t d_published = 0;

@@ -2,8 +2,8 @@
 
 #include <gnuradio/moema/jscc_link.h>
 
-#include "moema/models/jscc/model_files.hpp"
-#include "moema/models/jscc/radio_link.hpp"
+#include "moema/jscc/model_files.hpp"
+#include "moema/system/jscc_radio_link.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,7 +15,7 @@ namespace moema {
 
 namespace {
 
-namespace jscc = ::moema::models::jscc;
+namespace jscc = ::moema::jscc;
 namespace rx = ::moema::rx;
 
 pmt::pmt_t ref(const pmt::pmt_t& dict, const char* key)

@@ -5,7 +5,8 @@
 #ifndef INCLUDED_MOEMA_JSCC_LINK_IMPL_H
 #define INCLUDED_MOEMA_JSCC_LINK_IMPL_H
 
-#include "moema/rx/mimo_frame.hpp"
+#include "moema/air/mimo_frame.hpp"
+#include "moema/rx/mimo_receiver.hpp"
 
 #include <gnuradio/gr_complex.h>
 #include <pmt/pmt.h>

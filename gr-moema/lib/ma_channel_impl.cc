@@ -1,6 +1,7 @@
 #include "ma_channel_impl.h"
 
-#include "moema/rx/mimo_frame.hpp"
+#include "moema/air/mimo_frame.hpp"
+#include "moema/channel/mimo_channel.hpp"
 
 #include <gnuradio/io_signature.h>
 

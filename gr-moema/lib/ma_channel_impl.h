@@ -5,7 +5,7 @@
 
 #include <gnuradio/moema/ma_channel.h>
 
-#include "moema/rx/multiple_access_channel.hpp"
+#include "moema/channel/multiple_access_channel.hpp"
 
 #include <complex>
 #include <vector>

@@ -3,7 +3,7 @@
 #ifndef INCLUDED_MOEMA_MESSAGES_H
 #define INCLUDED_MOEMA_MESSAGES_H
 
-#include "moema/rx/sigmf.hpp"
+#include "moema/io/sigmf.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pmt/pmt.h>

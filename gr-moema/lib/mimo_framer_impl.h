@@ -6,7 +6,7 @@
 
 #include <gnuradio/moema/mimo_framer.h>
 
-#include "moema/rx/mimo_frame.hpp"
+#include "moema/air/mimo_frame.hpp"
 
 #include <deque>
 #include <limits>

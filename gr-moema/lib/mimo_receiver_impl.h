@@ -1,12 +1,12 @@
 // mimo_receiver_impl: hands the Nr channels to
-// moema::models::jscc::RadioReceiver and publishes its frames as PDUs and
+// moema::jscc::RadioReceiver and publishes its frames as PDUs and
 // SigMF annotation dicts. No signal processing here.
 #ifndef INCLUDED_MOEMA_MIMO_RECEIVER_IMPL_H
 #define INCLUDED_MOEMA_MIMO_RECEIVER_IMPL_H
 
 #include <gnuradio/moema/mimo_receiver.h>
 
-#include "moema/models/jscc/radio_link.hpp"
+#include "moema/system/jscc_radio_link.hpp"
 
 #include <complex>
 #include <map>
@@ -47,7 +47,7 @@ private:
     const ::moema::rx::MimoFrameFormat d_format;
     const int d_nr;
     const double d_input_delay; // transmit pulse, matched filter and what is in front, samples
-    ::moema::models::jscc::RadioReceiver d_receiver;
+    ::moema::jscc::RadioReceiver d_receiver;
     std::map<std::uint64_t, std::string> d_names; // frame counter -> image name, from "truth"
     std::vector<const std::complex<float>*> d_channels;
     int d_ok = 0;

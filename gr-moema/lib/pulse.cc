@@ -1,6 +1,6 @@
 #include <gnuradio/moema/pulse.h>
 
-#include "moema/rx/slot_format.hpp"
+#include "moema/air/slot_format.hpp"
 
 namespace gr {
 namespace moema {

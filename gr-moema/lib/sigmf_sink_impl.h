@@ -6,7 +6,7 @@
 #include <gnuradio/moema/sigmf_sink.h>
 
 #include "messages.h"
-#include "moema/rx/sigmf.hpp"
+#include "moema/io/sigmf.hpp"
 
 #include <vector>
 

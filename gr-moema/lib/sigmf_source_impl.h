@@ -5,7 +5,7 @@
 
 #include <gnuradio/moema/sigmf_source.h>
 
-#include "moema/rx/sigmf.hpp"
+#include "moema/io/sigmf.hpp"
 
 #include <memory>
 

@@ -5,12 +5,13 @@
 #include "moema/models/datasets.hpp"
 #include "moema/models/embedder.hpp"
 #include "moema/models/tensor_utils.hpp"
-#include "moema/models/weights.hpp"
+#include "moema/common/torch_support.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
+using namespace moema;
 using namespace moema::models;
 
 namespace {
@@ -41,8 +42,8 @@ std::vector<double> per_task_centre_accuracy(const TaskCentres& centres, const m
 int main(int argc, char** argv) {
   CLI::App app{"Train the MoEMA ArcFace embedder (paper App. B)"};
   EmbedderConfig config;
-  std::string data_dir = default_data_dir();
-  std::string out_dir = default_weights_dir();
+  std::string data_dir = moema::data_dir();
+  std::string out_dir = moema::weights_dir();
   int threads = 2;
   app.add_option("--data", data_dir, "data directory (./testbed setup fills it)");
   app.add_option("--out", out_dir, "where embedder.pt and embedder.json go");

@@ -1,6 +1,6 @@
 #include "moema/models/datasets.hpp"
 
-#include "moema/models/idx.hpp"
+#include "moema/io/idx.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -8,11 +8,12 @@
 #include <stdexcept>
 #include <utility>
 
-#ifndef MOEMA_SOURCE_DIR
-#error "MOEMA_SOURCE_DIR must be defined (models/CMakeLists.txt sets it)"
-#endif
-
 namespace moema::models {
+
+using io::DataError;
+using io::IdxArray;
+using io::read_idx;
+
 namespace {
 
 const char* const kMnistHint =
@@ -125,12 +126,6 @@ Task task_of_label(int label) {
     throw std::invalid_argument("task_of_label: label " + std::to_string(label) + " is outside 0.." +
                                 std::to_string(kClasses - 1));
   return label < kClassesPerTask ? Task::Mnist : Task::Fashion;
-}
-
-std::string default_data_dir() {
-  const char* from_env = std::getenv("MOEMA_DATA_DIR");
-  if (from_env != nullptr && *from_env != '\0') return from_env;
-  return MOEMA_SOURCE_DIR "/data";
 }
 
 LabelledImages load_mnist(const std::string& data_dir, Split split) {

@@ -1,6 +1,6 @@
 #include "moema/models/embedder.hpp"
 
-#include "moema/models/progress.hpp"
+#include "moema/common/progress.hpp"
 #include "moema/models/tensor_utils.hpp"
 
 #include <cmath>

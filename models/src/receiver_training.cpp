@@ -1,7 +1,7 @@
 #include "moema/models/receiver_training.hpp"
 
 #include "moema/models/datasets.hpp"
-#include "moema/models/progress.hpp"
+#include "moema/common/progress.hpp"
 #include "moema/models/tensor_utils.hpp"
 
 #include <cstdio>

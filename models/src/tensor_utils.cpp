@@ -1,6 +1,5 @@
 #include "moema/models/tensor_utils.hpp"
 
-#include <thread>
 
 namespace moema::models {
 
@@ -25,11 +24,6 @@ rx::Matrix to_eigen(const torch::Tensor& t) {
   const torch::Tensor d = t.detach().to(torch::kFloat64).contiguous();
   return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
       d.data_ptr<double>(), d.size(0), d.size(1));
-}
-
-void configure_threads(int threads) {
-  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(n);
 }
 
 }  // namespace moema::models

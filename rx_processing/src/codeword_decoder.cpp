@@ -22,12 +22,6 @@ Decoder parse_decoder(const std::string& name) {
 
 std::string to_string(Decoder decoder) { return decoder == Decoder::Projection ? "projection" : "intersection"; }
 
-SignAnchor make_sign_anchor(const Vector& codeword) {
-  Eigen::Index index = 0;
-  codeword.cwiseAbs().maxCoeff(&index);
-  return {static_cast<int>(index), codeword(index) >= 0.0};
-}
-
 void apply_sign_and_scale(Vector& codeword, const SignAnchor* anchor) {
   codeword.normalize();
   const SignAnchor reference = anchor ? *anchor : SignAnchor{make_sign_anchor(codeword).index, true};

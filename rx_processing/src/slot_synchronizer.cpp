@@ -1,6 +1,6 @@
 #include "moema/rx/slot_synchronizer.hpp"
 
-#include "moema/rx/fractional_delay.hpp"
+#include "moema/air/fractional_delay.hpp"
 
 #include <cmath>
 #include <stdexcept>

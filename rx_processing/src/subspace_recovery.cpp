@@ -1,7 +1,7 @@
 #include "moema/rx/subspace_recovery.hpp"
 
 #include "moema/rx/joint_diagonalization.hpp"
-#include "moema/rx/precoder.hpp"
+#include "moema/air/precoder.hpp"
 #include "moema/rx/rank_detection.hpp"
 
 #include <cmath>

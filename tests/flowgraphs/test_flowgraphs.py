@@ -32,8 +32,8 @@ REPLAY = os.environ["MOEMA_REPLAY"]
 # The image link's programs are built beside moema-loopback.
 JSCC_LOOPBACK = os.environ.get("JSCC_LOOPBACK", os.path.join(os.path.dirname(LOOPBACK), "jscc-loopback"))
 JSCC_REPLAY = os.environ.get("JSCC_REPLAY", os.path.join(os.path.dirname(LOOPBACK), "jscc-replay"))
-KODAK = os.path.join(ROOT, "models", "images", "kodak")
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+KODAK = os.path.join(ROOT, "jscc", "images", "kodak")
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 from png_rgb import crop_png  # noqa: E402  (the tests' PNG helpers)
 ENV = dict(os.environ, GRC_BLOCKS_PATH=os.path.join(ROOT, "gr-moema", "grc"))
 

@@ -40,8 +40,8 @@ SNR_DB = 10.0
 # garbage (noise decodes to about 10 dB).
 PSNR_FLOOR = 18.0
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-KODAK = os.environ.get("MOEMA_KODAK_DIR", os.path.join(SOURCE, "models", "images", "kodak"))
-sys.path.insert(0, os.path.join(SOURCE, "tests"))
+KODAK = os.environ.get("MOEMA_KODAK_DIR", os.path.join(SOURCE, "jscc", "images", "kodak"))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "support"))
 from png_rgb import crop_png  # noqa: E402  (the tests' PNG helpers)
 
 

@@ -14,7 +14,7 @@
 #pragma once
 
 #include "moema/calibration/calibration_file.hpp"
-#include "moema/rx/fractional_delay.hpp"
+#include "moema/air/fractional_delay.hpp"
 
 #include <complex>
 #include <cstddef>

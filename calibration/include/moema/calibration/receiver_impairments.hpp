@@ -3,7 +3,7 @@
 // quantity, one value per channel, an empty list for none.
 #pragma once
 
-#include "moema/rx/multiple_access_channel.hpp"
+#include "moema/channel/multiple_access_channel.hpp"
 
 #include <string>
 #include <vector>

@@ -17,7 +17,7 @@
 #pragma once
 
 #include "moema/calibration/error.hpp"
-#include "moema/rx/slot_format.hpp"
+#include "moema/air/slot_format.hpp"
 
 #include <complex>
 #include <string>

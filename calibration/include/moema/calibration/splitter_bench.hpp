@@ -17,7 +17,7 @@
 #pragma once
 
 #include "moema/calibration/reference.hpp"
-#include "moema/rx/multiple_access_channel.hpp"
+#include "moema/channel/multiple_access_channel.hpp"
 
 #include <cstdint>
 

@@ -1,5 +1,5 @@
 // jscc_decoder: received frames in, images (PNG) and scores out.
-// A thin adapter over moema::models::jscc::decode_frame (radio_link.hpp),
+// A thin adapter over moema::jscc::decode_frame (radio_link.hpp),
 // image_io and image_metrics.
 #ifndef INCLUDED_MOEMA_JSCC_DECODER_H
 #define INCLUDED_MOEMA_JSCC_DECODER_H

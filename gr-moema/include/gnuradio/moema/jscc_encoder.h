@@ -1,5 +1,5 @@
 // jscc_encoder: images in (files), the codec's channel symbols out as PDUs.
-// A thin adapter over moema::models::jscc::encode_image (radio_link.hpp).
+// A thin adapter over moema::jscc::encode_image (radio_link.hpp).
 #ifndef INCLUDED_MOEMA_JSCC_ENCODER_H
 #define INCLUDED_MOEMA_JSCC_ENCODER_H
 

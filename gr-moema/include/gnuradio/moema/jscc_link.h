@@ -13,7 +13,7 @@ namespace moema {
 
 /*!
  * The MIMO frame of `model` (manifest or shipped name) for height x width
- * images, as JSON text: moema::models::jscc::frame_format_to_json (nt,
+ * images, as JSON text: moema::jscc::frame_format_to_json (nt,
  * payload_symbols, pilot_length, pilot_spacing, samples_per_symbol, rolloff,
  * filter_span, ...) plus frame_symbols and frame_samples. Throws
  * std::invalid_argument naming the bad parameter.

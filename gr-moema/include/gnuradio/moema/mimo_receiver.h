@@ -1,5 +1,5 @@
 // mimo_receiver: Nr raw receive channels in, one PDU per received frame out.
-// A thin adapter over moema::models::jscc::RadioReceiver (matched filters and
+// A thin adapter over moema::jscc::RadioReceiver (matched filters and
 // moema::rx::MimoFrameReceiver).
 #ifndef INCLUDED_MOEMA_MIMO_RECEIVER_H
 #define INCLUDED_MOEMA_MIMO_RECEIVER_H

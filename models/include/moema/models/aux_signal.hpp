@@ -13,7 +13,7 @@
 #pragma once
 
 #include "moema/models/datasets.hpp"
-#include "moema/rx/linalg.hpp"
+#include "moema/common/linalg.hpp"
 
 #include <nlohmann/json.hpp>
 

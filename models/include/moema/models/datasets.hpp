@@ -3,6 +3,8 @@
 // per-device samples each device draws from them. No LibTorch here.
 #pragma once
 
+#include "moema/common/paths.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,9 +33,6 @@ struct LabelledImages {
 
 enum class Split { Train, Test };
 
-// $MOEMA_DATA_DIR if set and not empty, else data/ in the source tree: the
-// same place `./testbed setup` fetches to.
-std::string default_data_dir();
 
 // data_dir/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte (raw), labels 0-9.
 LabelledImages load_mnist(const std::string& data_dir, Split split);

@@ -7,7 +7,7 @@
 #include "moema/models/arcface.hpp"
 #include "moema/models/datasets.hpp"
 #include "moema/models/mlp.hpp"
-#include "moema/rx/linalg.hpp"
+#include "moema/common/linalg.hpp"
 
 #include <torch/torch.h>
 

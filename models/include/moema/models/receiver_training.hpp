@@ -5,7 +5,7 @@
 #pragma once
 
 #include "moema/models/moe.hpp"
-#include "moema/rx/linalg.hpp"
+#include "moema/common/linalg.hpp"
 
 #include <torch/torch.h>
 

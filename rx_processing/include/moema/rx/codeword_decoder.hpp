@@ -13,7 +13,8 @@
 // positive (a deterministic rule a downstream network can be trained under).
 #pragma once
 
-#include "moema/rx/linalg.hpp"
+#include "moema/air/sign_anchor.hpp"
+#include "moema/common/linalg.hpp"
 
 #include <string>
 #include <vector>
@@ -35,14 +36,6 @@ enum class Decoder {
 
 Decoder parse_decoder(const std::string& name);  // "projection" | "intersection"
 std::string to_string(Decoder decoder);
-
-struct SignAnchor {
-  int index = 0;
-  bool positive = true;
-};
-
-// What a device puts in its auxiliary mini-slot: its codeword's largest entry.
-SignAnchor make_sign_anchor(const Vector& codeword);
 
 // Unit norm, then the anchor's sign (or the canonical sign when anchor is null).
 void apply_sign_and_scale(Vector& codeword, const SignAnchor* anchor);

@@ -9,7 +9,7 @@
 // all devices arrive with equal power (where a per-slot SVD mixes them).
 #pragma once
 
-#include "moema/rx/linalg.hpp"
+#include "moema/common/linalg.hpp"
 
 #include <vector>
 

@@ -1,7 +1,7 @@
 // Reconstruction metrics of the MoEMA paper, Appendix D.
 #pragma once
 
-#include "moema/rx/linalg.hpp"
+#include "moema/common/linalg.hpp"
 
 namespace moema::rx {
 

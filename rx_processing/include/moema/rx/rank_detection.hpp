@@ -4,7 +4,7 @@
 // would produce (the Marchenko-Pastur edge), never above a fixed zero threshold.
 #pragma once
 
-#include "moema/rx/linalg.hpp"
+#include "moema/common/linalg.hpp"
 
 #include <vector>
 

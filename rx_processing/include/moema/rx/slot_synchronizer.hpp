@@ -19,8 +19,8 @@
 // everywhere); timing and CFO use zero-mean references, so DC never biases them.
 #pragma once
 
-#include "moema/rx/fractional_delay.hpp"
-#include "moema/rx/slot_format.hpp"
+#include "moema/air/fractional_delay.hpp"
+#include "moema/air/slot_format.hpp"
 
 #include <cstdint>
 #include <vector>

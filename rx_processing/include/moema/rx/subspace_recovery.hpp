@@ -17,7 +17,7 @@
 // Finally A~_n = [C_n : V], mapped to devices by their signatures.
 #pragma once
 
-#include "moema/rx/linalg.hpp"
+#include "moema/common/linalg.hpp"
 #include "moema/rx/sparse_subspace_clustering.hpp"
 
 #include <string>
