@@ -63,38 +63,34 @@ endfunction()
 # One precompiled header for all LibTorch code (torch/torch.h costs about
 # 20 s a file) and one for the Eigen-only code, each built once and reused by
 # every target. GCC accepts a precompiled header only with the same
-# position-independence flag, so libraries (-fPIC) and programs (-fPIE) have
-# a variant each.
+# position-independence flag, so programs compile with -fPIC like the
+# libraries (PIC code links into Debian's default PIE programs as it is).
 function(moema_use_pch target torch)
   if(NOT MOEMA_PRECOMPILED_HEADERS)
     return()
   endif()
-  set(pch moema_pch_eigen)
-  if(torch)
-    set(pch moema_pch_torch)
-  endif()
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "EXECUTABLE")
-    string(APPEND pch _pie)
+    target_compile_options(${target} PRIVATE -fPIC)
   endif()
-  target_precompile_headers(${target} REUSE_FROM ${pch})
+  if(torch)
+    target_precompile_headers(${target} REUSE_FROM moema_pch_torch)
+  else()
+    target_precompile_headers(${target} REUSE_FROM moema_pch_eigen)
+  endif()
 endfunction()
 
-# moema_pch_variant(NAME HEADERS... LIBRARIES...) for libraries and NAME_pie for programs.
-function(moema_pch_variant name)
+# An object library that only builds the precompiled header.
+function(moema_pch name)
   cmake_parse_arguments(ARG "" "" "HEADERS;LIBRARIES" ${ARGN})
   set(pch_source ${PROJECT_BINARY_DIR}/moema_pch.cpp)
   if(NOT EXISTS ${pch_source})
     file(WRITE ${pch_source} "// The translation unit that builds the shared precompiled headers.\n")
   endif()
-  foreach(variant ${name} ${name}_pie)
-    add_library(${variant} OBJECT ${pch_source})
-    target_link_libraries(${variant} PRIVATE ${ARG_LIBRARIES})
-    target_compile_options(${variant} PRIVATE ${MOEMA_WARNINGS})
-    target_precompile_headers(${variant} PRIVATE ${ARG_HEADERS})
-  endforeach()
-  set_target_properties(${name}_pie PROPERTIES POSITION_INDEPENDENT_CODE OFF)
-  target_compile_options(${name}_pie PRIVATE -fPIE)
+  add_library(${name} OBJECT ${pch_source})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBRARIES})
+  target_compile_options(${name} PRIVATE ${MOEMA_WARNINGS})
+  target_precompile_headers(${name} PRIVATE ${ARG_HEADERS})
 endfunction()
 
 function(moema_define_pch)
@@ -102,10 +98,9 @@ function(moema_define_pch)
     return()
   endif()
   set(common_headers <Eigen/Dense> <nlohmann/json.hpp> <complex> <map> <memory> <random> <string> <vector>)
-  moema_pch_variant(moema_pch_eigen HEADERS ${common_headers}
-                    LIBRARIES Eigen3::Eigen nlohmann_json::nlohmann_json)
+  moema_pch(moema_pch_eigen HEADERS ${common_headers} LIBRARIES Eigen3::Eigen nlohmann_json::nlohmann_json)
   if(MOEMA_WITH_TORCH)
-    moema_pch_variant(moema_pch_torch HEADERS <torch/torch.h> ${common_headers}
-                      LIBRARIES Eigen3::Eigen nlohmann_json::nlohmann_json ${TORCH_LIBRARIES})
+    moema_pch(moema_pch_torch HEADERS <torch/torch.h> ${common_headers}
+              LIBRARIES Eigen3::Eigen nlohmann_json::nlohmann_json ${TORCH_LIBRARIES})
   endif()
 endfunction()

@@ -7,6 +7,7 @@
 //
 // Errors: one line on stderr naming the input, exit status 1 (2 and up for
 // command-line syntax, from CLI11).
+#include "moema/common/system_parameters.hpp"
 #include "moema/calibration/calibration_file.hpp"
 #include "moema/calibration/cli.hpp"
 #include "moema/calibration/estimator.hpp"
@@ -65,7 +66,7 @@ struct SimulateOptions {
   int channels = 4;
   ReceiverImpairmentLists receivers;
   double cfo = 0, snr_db = 30, rate = 1e6, frequency = 2.45e9;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = moema::defaults::kSeed;
   ReferenceConfig reference;
 };
 

@@ -4,6 +4,7 @@
 #include "messages.h"
 #include "moema/jscc/image_io.hpp"
 #include "moema/jscc/image_metrics.hpp"
+#include "moema/system/jscc_receive_chain.hpp"
 
 #include <gnuradio/io_signature.h>
 
@@ -108,8 +109,11 @@ nlohmann::json jscc_decoder_impl::decode(const pmt::pmt_t& msg)
                    { "stream_snr_db", frame.stream_snr_db },
                    { "psnr", nullptr },
                    { "png", "" } });
-        // decode_frame refuses a frame that is not ok or does not fit the codec.
-        const torch::Tensor image = jscc::quantize_8bit(jscc::decode_frame(d_codec, frame));
+        // The chain's last stage: a frame that is not ok or does not fit the codec comes back undecoded.
+        const jscc::ReceivedImage received = jscc::decode_received_frame(d_codec, frame);
+        if (!received.decoded())
+            throw std::invalid_argument(received.error);
+        const torch::Tensor& image = received.image;
         if (!d_settings.output_dir.empty()) {
             const std::string png = d_settings.output_dir + "/" + png_name(frame.frame_id, name);
             jscc::save_png(image, png);

@@ -4,6 +4,7 @@
 // mean number of routed experts each token activated and how often each
 // expert of the last encoder layer was chosen. Prints a table, --json prints
 // {"rows": [...]}; writes a CSV, PNG plots and reconstructed images.
+#include "moema/common/system_parameters.hpp"
 #include "moema/jscc/evaluation.hpp"
 #include "moema/jscc/image_io.hpp"
 #include "moema/io/plot.hpp"
@@ -31,7 +32,7 @@ struct Options {
   std::vector<std::string> models;
   std::string images = moema::kodak_dir();
   std::vector<double> snrs{1, 4, 7, 10, 13};
-  uint64_t seed = 1;
+  uint64_t seed = defaults::kSeed;
   int limit = 0;
   std::string out_dir = "results/jscc-eval";
   double reconstruction_snr = 10;

@@ -39,17 +39,9 @@ torch::Tensor utilisation_variance_loss(const Routing& routing) {
   return (f - 1.0 / static_cast<double>(f.size(0))).pow(2).mean();
 }
 
-nlohmann::json LossWeights::to_json() const {
-  return {{"load_balance", load_balance}, {"entropy", entropy}, {"variance", variance}};
-}
+nlohmann::json LossWeights::to_json() const { return *this; }
 
-LossWeights LossWeights::from_json(const nlohmann::json& j) {
-  LossWeights w;
-  w.load_balance = j.value("load_balance", w.load_balance);
-  w.entropy = j.value("entropy", w.entropy);
-  w.variance = j.value("variance", w.variance);
-  return w;
-}
+LossWeights LossWeights::from_json(const nlohmann::json& j) { return j.get<LossWeights>(); }
 
 torch::Tensor routing_loss(const std::vector<Routing>& layers, const LossWeights& weights) {
   if (layers.empty()) return torch::zeros({});

@@ -5,6 +5,7 @@
 //   moema-subspace recover --input FILE ...   recover from received slots (JSON)
 //   moema-subspace table                      the subspace-recovery table (demo)
 //   moema-subspace scaling                    known-subspace decoding vs N
+#include "moema/common/system_parameters.hpp"
 #include "moema/rx/metrics.hpp"
 #include "moema/link/scenario.hpp"
 
@@ -156,7 +157,7 @@ std::vector<Matrix> read_slots_file(const std::string& path) {
 
 struct RecoverOptions {
   std::string input, method = "jbd", decoder = "intersection";
-  int devices = 2, dim = 3;
+  int devices = moema::defaults::kDevices, dim = moema::defaults::kFeatureDim;
   bool json = false;
 };
 
@@ -192,7 +193,7 @@ int run_recover(const RecoverOptions& opt) {
 
 struct TableOptions {
   int slots = 500, seeds = 1;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = moema::defaults::kSeed;
 };
 
 // Mean over seeds of one blind run per decoder (the recovery is shared).

@@ -8,14 +8,14 @@
 // --record writes what the receiver got as SigMF, for jscc-replay.
 // --rx-delay/--rx-gain-db/--rx-phase-deg/--rx-dc mismatch the receive chains
 // as real ones are; --calibration applies moema-calibrate's file to them.
+#include "moema/common/system_parameters.hpp"
 #include "moema/calibration/cli.hpp"
-#include "moema/calibration/receiver_corrector.hpp"
+#include "moema/common/torch_support.hpp"
 #include "moema/jscc/evaluation.hpp"
 #include "moema/jscc/image_io.hpp"
 #include "moema/jscc/image_metrics.hpp"
-#include "moema/system/jscc_radio_link.hpp"
-#include "moema/common/torch_support.hpp"
-#include "moema/io/sigmf.hpp"
+#include "moema/system/jscc_receive_chain.hpp"
+#include "moema/system/loopback_recording.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -37,18 +38,18 @@ namespace {
 struct Options {
   std::vector<std::string> inputs;  // image files or folders
   std::string model = "admoe_swinjscc_mimo2x2_r16";
-  int nr = 2;
+  int nr = defaults::kImageLinkAntennas;
   double snr_db = 10;
   double cfo = 1e-4;
   double timing = 2.6;
   double phase = 0.5;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = defaults::kSeed;
   int limit = 0;
   int pilot_spacing = RadioLinkOptions{}.pilot_spacing;
   std::string out_dir = "results/jscc-loopback";
   std::string record_dir;
-  double sample_rate = 1e6;
-  double frequency = 2.45e9;  // written to the recording; a calibration file must match it
+  double sample_rate = defaults::kSampleRate;
+  double frequency = defaults::kCentreFrequency;  // written to the recording; a calibration file must match it
   calibration::ReceiverImpairmentLists receive_chains;
   std::string calibration_path;
   bool eval_reference = true;
@@ -103,6 +104,192 @@ void print_row(const ImageResult& r) {
   std::printf("\n");
 }
 
+// The link's frame from the first image (the rest must give the same symbol count).
+RadioLinkOptions link_options(const Options& o, const std::vector<std::string>& paths) {
+  const auto first = load_image(paths.front());
+  RadioLinkOptions link;
+  link.height = static_cast<int>(first.size(1));
+  link.width = static_cast<int>(first.size(2));
+  link.pilot_spacing = o.pilot_spacing;
+  return link;
+}
+
+rx::MimoChannelConfig channel_config(const Options& o) {
+  rx::MimoChannelConfig channel;
+  channel.nr = o.nr;
+  channel.snr_db = o.snr_db;
+  channel.cfo = o.cfo;
+  channel.timing_offset = o.timing;
+  channel.phase = o.phase;
+  channel.ap = calibration::to_ap_impairments(o.receive_chains, o.nr, "rx-");
+  return channel;
+}
+
+// The recording's metadata: what jscc-replay needs to receive and score the
+// images again. The raw samples are recorded; replay applies the same calibration.
+nlohmann::json recording_extension(const Options& o, const TrainedCodec& model, const rx::MimoFrameFormat& format,
+                                   const RadioLinkOptions& link, const std::vector<std::string>& paths,
+                                   const std::vector<std::string>& names,
+                                   const std::optional<calibration::CalibrationFile>& calibration) {
+  nlohmann::json extension = {{"link", "jscc"},        {"model", model.name},
+                              {"frame_format", frame_format_to_json(format)},
+                              {"images", names},
+                              {"image_dir", fs::absolute(fs::path(paths.front()).parent_path()).string()},
+                              {"image_size", {link.height, link.width}},
+                              {"snr_db", o.snr_db},    {"cfo", o.cfo},
+                              {"timing_offset", o.timing}, {"seed", o.seed}};
+  if (calibration) extension["calibration"] = *calibration;
+  return extension;
+}
+
+// Scores a received image against the one sent in its frame.
+void score_received(const ReceivedImage& received, const torch::Tensor& original, const std::string& out_dir,
+                    ImageResult& r) {
+  const rx::MimoReceivedFrame& frame = received.frame;
+  if (frame.header_assumed) std::fprintf(stderr, "jscc-loopback: %s\n", frame.error.c_str());
+  if (!received.decoded() || received.image.sizes() != original.sizes()) {
+    r.error = received.decoded() ? frame.error : received.error;  // a lost header may assume the other orientation
+    return;
+  }
+  r.received = true;
+  r.error.clear();
+  const ImageScore score = score_image(original, received.image);
+  r.psnr = score.psnr;
+  r.ms_ssim = score.ms_ssim;
+  r.snr_db = frame.snr_db;
+  r.cfo = frame.cfo;
+  r.stream_snr_db = frame.stream_snr_db;
+  save_png(received.image, out_dir + "/" + fs::path(r.name).stem().string() + ".png");
+}
+
+nlohmann::json summary_json(const Options& o, const TrainedCodec& model, const rx::MimoFrameFormat& format,
+                            std::uint32_t framed, const rx::MimoFrameCounts& counts,
+                            const std::vector<ImageResult>& results, const nlohmann::json& eval_row) {
+  nlohmann::json out = {{"model", model.name},
+                        {"nt", format.nt},
+                        {"nr", o.nr},
+                        {"snr_db", o.snr_db},
+                        {"cfo", o.cfo},
+                        {"timing_offset", o.timing},
+                        {"receive_chains", {{"delay", o.receive_chains.delay}, {"gain_db", o.receive_chains.gain_db},
+                                            {"phase_deg", o.receive_chains.phase_deg}, {"dc", o.receive_chains.dc}}},
+                        {"calibration", o.calibration_path.empty() ? nlohmann::json(nullptr)
+                                                                    : nlohmann::json(o.calibration_path)},
+                        {"frames", {{"sent", framed}, {"detected", counts.detected}, {"decoded", counts.decoded},
+                                    {"header_coherent", counts.header_coherent},
+                                    {"header_assumed", counts.header_assumed}, {"dropped", counts.dropped}}},
+                        {"mean_psnr", mean_of(results, &ImageResult::psnr)},
+                        {"mean_ms_ssim", mean_of(results, &ImageResult::ms_ssim)},
+                        {"mean_ideal_psnr", mean_of(results, &ImageResult::ideal_psnr)},
+                        {"jscc_eval", eval_row},
+                        {"images", nlohmann::json::array()}};
+  for (const auto& r : results) out["images"].push_back(r.to_json());
+  return out;
+}
+
+void print_summary(const Options& o, const rx::MimoFrameFormat& format, const nlohmann::json& out,
+                   const std::vector<ImageResult>& results) {
+  std::printf("%s over a simulated %dx%d channel, %.1f dB, CFO %.1e cycles/sample, timing offset %.2f samples%s%s\n",
+              out["model"].get<std::string>().c_str(), format.nt, o.nr, o.snr_db, o.cfo, o.timing,
+              o.receive_chains.empty() ? "" : ", mismatched receive chains",
+              o.calibration_path.empty() ? "" : (", calibrated by " + o.calibration_path).c_str());
+  std::printf("%-14s %7s %7s %8s %8s %7s %10s   %s\n", "image", "PSNR", "MS-SSIM", "ideal", "radio-id", "SNR est",
+              "CFO est", "stream SINR (dB)");
+  for (const auto& r : results) print_row(r);
+  std::printf("mean: PSNR %.2f dB over the radio, %.2f dB ideal (same H, perfect sync and CSI)",
+              out["mean_psnr"].get<double>(), out["mean_ideal_psnr"].get<double>());
+  if (o.eval_reference) std::printf(", jscc-eval %.2f dB", out["jscc_eval"]["psnr"].get<double>());
+  const auto& f = out["frames"];
+  std::printf("\nframes: %u sent, %d detected, %d decoded (header read coherently %d, assumed %d), %d dropped; "
+              "reconstructions in %s\n",
+              f["sent"].get<std::uint32_t>(), f["detected"].get<int>(), f["decoded"].get<int>(),
+              f["header_coherent"].get<int>(), f["header_assumed"].get<int>(), f["dropped"].get<int>(),
+              o.out_dir.c_str());
+}
+
+int run(const Options& o) {
+  auto model = load_codec(find_codec(o.model));
+  const auto paths = image_paths(o);
+  const RadioLinkOptions link = link_options(o, paths);
+  const auto format = radio_frame_format(model, link);
+  const rx::MimoChannelConfig channel = channel_config(o);
+  SimulatedAir air(format, channel, o.seed);
+  std::optional<calibration::CalibrationFile> calibration;
+  if (!o.calibration_path.empty())
+    calibration = calibration::load_applicable_calibration(o.calibration_path, o.frequency, o.sample_rate, o.nr);
+  JsccReceiveChain chain(model, format, o.nr, rx::MimoHeader{0, link.height, link.width}, calibration);
+
+  std::vector<std::string> names;
+  for (const auto& p : paths) names.push_back(fs::path(p).filename().string());
+  rx::LoopbackRecording recording(
+      o.record_dir, "jscc",
+      rx::simulated_recording_info(o.nr, o.sample_rate, o.frequency,
+                               "jscc-loopback: " + model.name + " over a simulated " + std::to_string(format.nt) +
+                                   "x" + std::to_string(o.nr) + " channel at " + std::to_string(o.snr_db) + " dB",
+                               "simulated Nt x Nr Rayleigh channel (channel/mimo_channel.hpp)",
+                               recording_extension(o, model, format, link, paths, names, calibration)));
+
+  std::vector<ImageResult> results(paths.size());
+  std::map<std::uint32_t, std::size_t> image_of_frame;  // frame counter -> image index
+  std::vector<torch::Tensor> images(paths.size());
+  std::uint32_t framed = 0;
+  const auto receive = [&](const std::vector<std::vector<std::complex<float>>>& samples) {
+    const auto channels = recording.write(samples);
+    for (const ReceivedImage& received : chain.push(channels, samples.front().size())) {
+      if (!received.frame.ok) {
+        std::fprintf(stderr, "jscc-loopback: %s\n", received.frame.error.c_str());
+        continue;
+      }
+      const auto found = image_of_frame.find(received.frame.frame_id);
+      if (found == image_of_frame.end()) continue;
+      score_received(received, images[found->second], o.out_dir, results[found->second]);
+    }
+  };
+
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    ImageResult& r = results[i];
+    r.name = names[i];
+    r.error = "not received";
+    try {
+      images[i] = load_image(paths[i]).unsqueeze(0);
+      const auto symbols = encode_image(model, format, images[i], o.snr_db);
+      const int height = static_cast<int>(images[i].size(2)), width = static_cast<int>(images[i].size(3));
+      const auto samples = air.next(symbols, height, width);
+      image_of_frame[framed++] = i;
+      const auto ideal = quantize_8bit(
+          ideal_reconstruction(model, images[i], air.last_channel(), o.snr_db, channel_seed(o.seed, i, o.snr_db)));
+      r.ideal_psnr = psnr(images[i], ideal).item<double>();
+      receive(samples);
+    } catch (const std::invalid_argument& e) {
+      r.error = e.what();
+      std::fprintf(stderr, "jscc-loopback: %s: %s\n", r.name.c_str(), e.what());
+    }
+  }
+  receive(air.next({}, 0, 0));  // the last frame completes once its tail is in
+  for (std::uint32_t f = 0; f < framed; ++f)
+    recording.annotate(static_cast<std::uint64_t>(f) * format.frame_samples(),
+                       static_cast<std::uint64_t>(format.frame_samples()), names[image_of_frame[f]]);
+  recording.close();
+
+  nlohmann::json eval_row;
+  if (o.eval_reference) {
+    std::vector<EvalImage> eval_images;
+    for (std::size_t i = 0; i < paths.size(); ++i)
+      if (images[i].defined()) eval_images.push_back({names[i], images[i], false});
+    const EvalRow row = evaluate(model, eval_images, o.snr_db, o.seed);
+    eval_row = {{"psnr", row.psnr}, {"ms_ssim", row.ms_ssim}};
+  }
+
+  const nlohmann::json out = summary_json(o, model, format, framed, chain.counts(), results, eval_row);
+  fs::create_directories(o.out_dir);
+  std::ofstream(o.out_dir + "/results.json") << out.dump(1) << "\n";
+  if (o.json) std::cout << out.dump(1) << "\n";
+  else print_summary(o, format, out, results);
+  int lost = 0;
+  for (const auto& r : results) lost += r.received ? 0 : 1;
+  return lost ? 2 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,179 +322,7 @@ int main(int argc, char** argv) {
   try {
     moema::configure_threads(o.threads);
     if (o.inputs.empty()) o.inputs.push_back(moema::kodak_dir());
-    auto model = load_codec(find_codec(o.model));
-    const auto paths = image_paths(o);
-
-    // The first image fixes the frame; the rest must give the same symbol count.
-    const auto first = load_image(paths.front());
-    RadioLinkOptions link;
-    link.height = static_cast<int>(first.size(1));
-    link.width = static_cast<int>(first.size(2));
-    link.pilot_spacing = o.pilot_spacing;
-    const auto format = radio_frame_format(model, link);
-
-    rx::MimoChannelConfig channel;
-    channel.nr = o.nr;
-    channel.snr_db = o.snr_db;
-    channel.cfo = o.cfo;
-    channel.timing_offset = o.timing;
-    channel.phase = o.phase;
-    channel.ap = calibration::to_ap_impairments(o.receive_chains, o.nr, "rx-");
-    SimulatedAir air(format, channel, o.seed);
-    std::optional<calibration::CalibrationFile> calibration;
-    std::optional<calibration::ReceiverCorrector> corrector;
-    if (!o.calibration_path.empty()) {
-      calibration = calibration::load_applicable_calibration(o.calibration_path, o.frequency, o.sample_rate, o.nr);
-      corrector.emplace(*calibration);
-    }
-    RadioReceiver receiver(format, o.nr, link.height, link.width);
-
-    std::unique_ptr<rx::SigmfRecorder> recorder;
-    std::vector<std::string> names;
-    for (const auto& p : paths) names.push_back(fs::path(p).filename().string());
-    if (!o.record_dir.empty()) {
-      rx::RecordingInfo info;
-      info.channels = o.nr;
-      info.sample_rate = o.sample_rate;
-      info.frequency = o.frequency;
-      info.description = "jscc-loopback: " + model.name + " over a simulated " + std::to_string(format.nt) + "x" +
-                         std::to_string(o.nr) + " channel at " + std::to_string(o.snr_db) + " dB";
-      info.hw = "simulated Nt x Nr Rayleigh channel (rx_processing/mimo_frame.hpp)";
-      info.extension = {{"link", "jscc"},        {"model", model.name},
-                        {"frame_format", frame_format_to_json(format)},
-                        {"images", names},       {"image_dir", fs::absolute(fs::path(paths.front()).parent_path()).string()},
-                        {"image_size", {link.height, link.width}},
-                        {"snr_db", o.snr_db},    {"cfo", o.cfo},
-                        {"timing_offset", o.timing}, {"seed", o.seed}};
-      // The raw samples are recorded; replay applies the same calibration.
-      if (calibration) info.extension["calibration"] = *calibration;
-      recorder = std::make_unique<rx::SigmfRecorder>(o.record_dir, "jscc", info);
-    }
-
-    std::vector<ImageResult> results(paths.size());
-    std::map<std::uint32_t, std::size_t> image_of_frame;  // frame counter -> image index
-    std::vector<torch::Tensor> images(paths.size());
-    std::uint32_t framed = 0;
-    std::vector<std::vector<std::complex<float>>> corrected(static_cast<std::size_t>(o.nr));
-    const auto receive = [&](const std::vector<std::vector<std::complex<float>>>& samples) {
-      std::vector<const std::complex<float>*> ptrs;
-      for (const auto& s : samples) ptrs.push_back(s.data());
-      if (recorder) recorder->write(ptrs, samples.front().size());
-      if (corrector) {
-        std::vector<std::complex<float>*> out;
-        for (auto& c : corrected) c.resize(samples.front().size()), out.push_back(c.data());
-        corrector->process(ptrs, out, samples.front().size());
-        for (std::size_t k = 0; k < ptrs.size(); ++k) ptrs[k] = corrected[k].data();
-      }
-      for (const auto& frame : receiver.push(ptrs, samples.front().size())) {
-        if (!frame.ok) {
-          std::fprintf(stderr, "jscc-loopback: %s\n", frame.error.c_str());
-          continue;
-        }
-        const auto found = image_of_frame.find(frame.frame_id);
-        if (found == image_of_frame.end()) continue;
-        ImageResult& r = results[found->second];
-        const auto output = quantize_8bit(decode_frame(model, frame));
-        if (frame.header_assumed) std::fprintf(stderr, "jscc-loopback: %s\n", frame.error.c_str());
-        if (output.sizes() != images[found->second].sizes()) {
-          r.error = frame.error;  // a lost header and an assumed size of the other orientation
-          continue;
-        }
-        r.received = true;
-        r.error.clear();
-        const ImageScore score = score_image(images[found->second], output);
-        r.psnr = score.psnr;
-        r.ms_ssim = score.ms_ssim;
-        r.snr_db = frame.snr_db;
-        r.cfo = frame.cfo;
-        r.stream_snr_db = frame.stream_snr_db;
-        save_png(output, o.out_dir + "/" + fs::path(r.name).stem().string() + ".png");
-      }
-    };
-
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      ImageResult& r = results[i];
-      r.name = names[i];
-      r.error = "not received";
-      try {
-        images[i] = load_image(paths[i]).unsqueeze(0);
-        const auto symbols = encode_image(model, format, images[i], o.snr_db);
-        const int height = static_cast<int>(images[i].size(2)), width = static_cast<int>(images[i].size(3));
-        const auto samples = air.next(symbols, height, width);
-        image_of_frame[framed++] = i;
-        const auto ideal = quantize_8bit(
-            ideal_reconstruction(model, images[i], air.last_channel(), o.snr_db, channel_seed(o.seed, i, o.snr_db)));
-        r.ideal_psnr = psnr(images[i], ideal).item<double>();
-        receive(samples);
-      } catch (const std::invalid_argument& e) {
-        r.error = e.what();
-        std::fprintf(stderr, "jscc-loopback: %s: %s\n", r.name.c_str(), e.what());
-      }
-    }
-    receive(air.next({}, 0, 0));  // the last frame completes once its tail is in
-    if (recorder) {
-      for (std::size_t f = 0; f < framed; ++f) {
-        rx::SigmfAnnotation a;
-        a.sample_start = static_cast<std::uint64_t>(f) * format.frame_samples();
-        a.sample_count = static_cast<std::uint64_t>(format.frame_samples());
-        a.label = names[image_of_frame[static_cast<std::uint32_t>(f)]];
-        recorder->annotate(a);
-      }
-      recorder->close();
-    }
-
-    nlohmann::json eval_row;
-    if (o.eval_reference) {
-      std::vector<EvalImage> eval_images;
-      for (std::size_t i = 0; i < paths.size(); ++i)
-        if (images[i].defined()) eval_images.push_back({names[i], images[i], false});
-      const EvalRow row = evaluate(model, eval_images, o.snr_db, o.seed);
-      eval_row = {{"psnr", row.psnr}, {"ms_ssim", row.ms_ssim}};
-    }
-
-    const auto& counts = receiver.counts();
-    nlohmann::json out = {{"model", model.name},
-                          {"nt", format.nt},
-                          {"nr", o.nr},
-                          {"snr_db", o.snr_db},
-                          {"cfo", o.cfo},
-                          {"timing_offset", o.timing},
-                          {"receive_chains", {{"delay", o.receive_chains.delay}, {"gain_db", o.receive_chains.gain_db},
-                                              {"phase_deg", o.receive_chains.phase_deg}, {"dc", o.receive_chains.dc}}},
-                          {"calibration", o.calibration_path.empty() ? nlohmann::json(nullptr)
-                                                                      : nlohmann::json(o.calibration_path)},
-                          {"frames", {{"sent", framed}, {"detected", counts.detected}, {"decoded", counts.decoded},
-                                      {"header_coherent", counts.header_coherent},
-                                      {"header_assumed", counts.header_assumed}, {"dropped", counts.dropped}}},
-                          {"mean_psnr", mean_of(results, &ImageResult::psnr)},
-                          {"mean_ms_ssim", mean_of(results, &ImageResult::ms_ssim)},
-                          {"mean_ideal_psnr", mean_of(results, &ImageResult::ideal_psnr)},
-                          {"jscc_eval", eval_row},
-                          {"images", nlohmann::json::array()}};
-    for (const auto& r : results) out["images"].push_back(r.to_json());
-    fs::create_directories(o.out_dir);
-    std::ofstream(o.out_dir + "/results.json") << out.dump(1) << "\n";
-    if (o.json) {
-      std::cout << out.dump(1) << "\n";
-    } else {
-      std::printf("%s over a simulated %dx%d channel, %.1f dB, CFO %.1e cycles/sample, timing offset %.2f samples%s%s\n",
-                  model.name.c_str(), format.nt, o.nr, o.snr_db, o.cfo, o.timing,
-                  o.receive_chains.empty() ? "" : ", mismatched receive chains",
-                  o.calibration_path.empty() ? "" : (", calibrated by " + o.calibration_path).c_str());
-      std::printf("%-14s %7s %7s %8s %8s %7s %10s   %s\n", "image", "PSNR", "MS-SSIM", "ideal", "radio-id", "SNR est",
-                  "CFO est", "stream SINR (dB)");
-      for (const auto& r : results) print_row(r);
-      std::printf("mean: PSNR %.2f dB over the radio, %.2f dB ideal (same H, perfect sync and CSI)",
-                  out["mean_psnr"].get<double>(), out["mean_ideal_psnr"].get<double>());
-      if (o.eval_reference) std::printf(", jscc-eval %.2f dB", eval_row["psnr"].get<double>());
-      std::printf("\nframes: %u sent, %d detected, %d decoded (header read coherently %d, assumed %d), %d dropped; "
-                  "reconstructions in %s\n",
-                  framed, counts.detected, counts.decoded, counts.header_coherent, counts.header_assumed,
-                  counts.dropped, o.out_dir.c_str());
-    }
-    int lost = 0;
-    for (const auto& r : results) lost += r.received ? 0 : 1;
-    return lost ? 2 : 0;
+    return run(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jscc-loopback: %s\n", e.what());
     return 1;

@@ -9,7 +9,7 @@
 #include "moema/calibration/receiver_corrector.hpp"
 #include "moema/jscc/image_io.hpp"
 #include "moema/jscc/image_metrics.hpp"
-#include "moema/system/jscc_radio_link.hpp"
+#include "moema/system/jscc_receive_chain.hpp"
 #include "moema/common/torch_support.hpp"
 #include "moema/io/sigmf.hpp"
 
@@ -35,22 +35,43 @@ const nlohmann::json& require_key(const nlohmann::json& j, const char* key, cons
 }
 
 // The recording's own calibration, or `path` when given; none if neither.
-std::optional<calibration::ReceiverCorrector> corrector_for(const rx::SigmfReader& reader, const std::string& path,
+std::optional<calibration::CalibrationFile> calibration_for(const rx::SigmfReader& reader, const std::string& path,
                                                             const std::string& recording) {
-  calibration::CalibrationFile file;
-  if (!path.empty()) {
-    file = calibration::load_applicable_calibration(path, reader.frequency(), reader.sample_rate(), reader.channels());
-  } else if (reader.extension().contains("calibration")) {
-    try {
-      file = reader.extension().at("calibration").get<calibration::CalibrationFile>();
-      calibration::check_applicable(file, reader.frequency(), reader.sample_rate(), reader.channels());
-    } catch (const calibration::CalibrationError& e) {
-      throw calibration::CalibrationError(recording + ": moema:calibration: " + e.what());
-    }
-  } else {
-    return std::nullopt;
+  if (!path.empty())
+    return calibration::load_applicable_calibration(path, reader.frequency(), reader.sample_rate(), reader.channels());
+  if (!reader.extension().contains("calibration")) return std::nullopt;
+  try {
+    auto file = reader.extension().at("calibration").get<calibration::CalibrationFile>();
+    calibration::check_applicable(file, reader.frequency(), reader.sample_rate(), reader.channels());
+    return file;
+  } catch (const calibration::CalibrationError& e) {
+    throw calibration::CalibrationError(recording + ": moema:calibration: " + e.what());
   }
-  return calibration::ReceiverCorrector(file);
+}
+
+// A decoded image's row, scored against the original when it is there.
+nlohmann::json image_row(const ReceivedImage& received, const std::string& name, const std::string& out_dir,
+                         const std::string& reference_dir, bool json) {
+  const rx::MimoReceivedFrame& frame = received.frame;
+  const std::string written = out_dir + "/" + fs::path(name).stem().string() + ".png";
+  save_png(received.image, written);
+  nlohmann::json row = {{"frame", frame.frame_id}, {"ok", true},           {"error", frame.error},
+                        {"image", name},           {"png", written},       {"snr_db", frame.snr_db},
+                        {"height", frame.header.height}, {"width", frame.header.width}};
+  double score = NAN, ms = NAN;
+  const auto reference = reference_dir + "/" + name;
+  if (!reference_dir.empty() && fs::exists(reference)) {
+    const auto original = load_image(reference).unsqueeze(0);
+    if (original.sizes() == received.image.sizes()) {
+      const ImageScore s = score_image(original, received.image);
+      score = s.psnr, ms = s.ms_ssim;
+      row.update({{"psnr", score}, {"ms_ssim", std::isfinite(ms) ? nlohmann::json(ms) : nlohmann::json(nullptr)}});
+    }
+  }
+  if (!json)
+    std::printf("%-8u %-14s %4dx%-4d %7.2f %7.4f %7.1f\n", frame.frame_id, name.c_str(), frame.header.height,
+                frame.header.width, score, ms, frame.snr_db);
+  return row;
 }
 
 }  // namespace
@@ -79,19 +100,15 @@ int main(int argc, char** argv) {
     if (model_name.empty()) model_name = require_key(meta, "model", recording).get<std::string>();
     if (reference_dir.empty() && meta.contains("image_dir")) reference_dir = meta.at("image_dir").get<std::string>();
     auto model = load_codec(find_codec(model_name));
-    if (model.channel.streams() != format.nt)
-      throw std::invalid_argument(model.name + " has " + std::to_string(model.channel.streams()) +
-                                  " streams, the recording's frames " + std::to_string(format.nt));
     std::vector<std::string> names;
     if (meta.contains("images")) names = meta.at("images").get<std::vector<std::string>>();
 
-    int height = 0, width = 0;  // assumed for a frame whose header is unreadable
+    rx::MimoHeader assumed;  // the size assumed for a frame whose header is unreadable
     if (meta.contains("image_size")) {
-      height = meta.at("image_size").at(0).get<int>();
-      width = meta.at("image_size").at(1).get<int>();
+      assumed.height = meta.at("image_size").at(0).get<int>();
+      assumed.width = meta.at("image_size").at(1).get<int>();
     }
-    RadioReceiver receiver(format, reader.channels(), height, width);
-    std::optional<calibration::ReceiverCorrector> corrector = corrector_for(reader, calibration_path, recording);
+    JsccReceiveChain chain(model, format, reader.channels(), assumed, calibration_for(reader, calibration_path, recording));
     const auto chunk = static_cast<std::size_t>(format.frame_samples());  // the pieces jscc-loopback pushes
     std::vector<std::vector<std::complex<float>>> buffers(static_cast<std::size_t>(reader.channels()),
                                                           std::vector<std::complex<float>>(chunk));
@@ -102,44 +119,20 @@ int main(int argc, char** argv) {
     nlohmann::json frames = nlohmann::json::array();
     if (!json) std::printf("%-8s %-14s %9s %7s %7s %7s\n", "frame", "image", "size", "PSNR", "MS-SSIM", "SNR est");
     while (const std::size_t n = reader.read(out, chunk)) {
-      if (corrector) corrector->process(in, out, n);
-      for (const auto& frame : receiver.push(in, n)) {
-        nlohmann::json row = {{"frame", frame.frame_id}, {"ok", frame.ok}, {"error", frame.error}};
-        if (!frame.ok) {
-          std::fprintf(stderr, "jscc-replay: %s\n", frame.error.c_str());
-          frames.push_back(row);
+      for (const ReceivedImage& received : chain.push(in, n)) {
+        const rx::MimoReceivedFrame& frame = received.frame;
+        if (!received.decoded()) {  // as the frame receiver says, or as the decoder does when the frame was ok
+          const std::string& error = frame.ok ? received.error : frame.error;
+          std::fprintf(stderr, "jscc-replay: %s\n", error.c_str());
+          frames.push_back({{"frame", frame.frame_id}, {"ok", false}, {"error", error}});
           continue;
         }
         const std::string name = frame.frame_id < names.size() ? names[frame.frame_id]
                                                                : "frame" + std::to_string(frame.frame_id) + ".png";
-        try {
-          const auto output = quantize_8bit(decode_frame(model, frame));
-          const std::string written = out_dir + "/" + fs::path(name).stem().string() + ".png";
-          save_png(output, written);
-          row.update({{"image", name}, {"png", written}, {"snr_db", frame.snr_db},
-                      {"height", frame.header.height}, {"width", frame.header.width}});
-          double score = NAN, ms = NAN;
-          const auto reference = reference_dir + "/" + name;
-          if (!reference_dir.empty() && fs::exists(reference)) {
-            const auto original = load_image(reference).unsqueeze(0);
-            if (original.sizes() == output.sizes()) {
-              const ImageScore s = score_image(original, output);
-              score = s.psnr, ms = s.ms_ssim;
-              row.update({{"psnr", score}, {"ms_ssim", std::isfinite(ms) ? nlohmann::json(ms) : nlohmann::json(nullptr)}});
-            }
-          }
-          if (!json)
-            std::printf("%-8u %-14s %4dx%-4d %7.2f %7.4f %7.1f\n", frame.frame_id, name.c_str(), frame.header.height,
-                        frame.header.width, score, ms, frame.snr_db);
-        } catch (const std::invalid_argument& e) {
-          row["ok"] = false;
-          row["error"] = e.what();
-          std::fprintf(stderr, "jscc-replay: %s\n", e.what());
-        }
-        frames.push_back(row);
+        frames.push_back(image_row(received, name, out_dir, reference_dir, json));
       }
     }
-    const auto& c = receiver.counts();
+    const auto& c = chain.counts();
     if (json) {
       std::cout << nlohmann::json{{"recording", recording}, {"model", model.name}, {"frames", frames},
                                   {"detected", c.detected}, {"decoded", c.decoded}, {"dropped", c.dropped}}

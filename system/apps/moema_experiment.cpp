@@ -5,6 +5,7 @@
 // estimated ones ("w/"), and classifies them with MoEMA and the Single
 // baseline. Prints the paper's Table 1 and Table 3 with its numbers beside
 // ours, writes a CSV and PNG plots; --json prints {"rows": [...]}.
+#include "moema/common/system_parameters.hpp"
 #include "moema/system/experiment.hpp"
 #include "moema/io/plot.hpp"
 #include "moema/system/radio_options.hpp"
@@ -39,11 +40,11 @@ struct Options {
   std::vector<std::string> decoders{"projection", "intersection"};
   std::vector<std::string> signallings{"distance", "onehot"};
   std::vector<std::string> snrs{"inf"};
-  int devices = 2;
-  int codeword_length = 10;
-  int antennas = 16;
+  int devices = defaults::kDevices;
+  int codeword_length = defaults::kCodewordLength;
+  int antennas = defaults::kAntennas;
   std::string recovery = "jbd";
-  int recovery_slots = 1000;
+  int recovery_slots = defaults::kLearningSlots;
   int train_per_device = 15000;
   int test_per_device = 5000;
   TrainingConfig training;
@@ -66,7 +67,7 @@ struct Row {
   int overlap = 0;
   bool subspace_estimation = false;
   std::string model, signalling, decoder;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = defaults::kSeed;
   double snr_db = std::numeric_limits<double>::infinity();
   double accuracy = 0;
   double data_similarity = 0;

@@ -7,6 +7,7 @@
 // writes those samples as SigMF for moema-replay. Beside each run it scores
 // the same test samples over the slot-level channel without a radio (what
 // moema-experiment measures), so the radio's cost is read off one table.
+#include "moema/common/system_parameters.hpp"
 #include "moema/system/experiment.hpp"
 #include "moema/system/radio_options.hpp"
 #include "moema/system/receive_chain.hpp"
@@ -14,6 +15,7 @@
 #include "moema/common/torch_support.hpp"
 #include "moema/link/air_link.hpp"
 #include "moema/io/sigmf.hpp"
+#include "moema/system/loopback_recording.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -32,16 +34,16 @@ using nlohmann::json;
 namespace {
 
 struct Options {
-  int devices = 2;
-  int antennas = 16;
+  int devices = defaults::kDevices;
+  int antennas = defaults::kAntennas;
   std::vector<int> overlaps{0, 1, 2};
   std::string snr = "30";
   RadioImpairments radio;
   int slots = 1000;
-  int learning_slots = 1000;
+  int learning_slots = defaults::kLearningSlots;
   std::string decoder = "projection";
   std::string signalling = "distance";
-  std::uint64_t seed = 1;
+  std::uint64_t seed = defaults::kSeed;
   int fine_tune_epochs = 0;
   std::string record_dir, decisions_path;
   // Empty: the defaults, resolved where used, so a recording does not carry
@@ -49,7 +51,7 @@ struct Options {
   std::string data_dir;
   std::string weights_dir;
   std::string train_dir;  // empty: <data>/trained-receivers
-  double sample_rate = 1e6, frequency = 0;
+  double sample_rate = defaults::kSampleRate, frequency = 0;  // 0: no carrier, a simulation
   double start_time = std::numeric_limits<double>::quiet_NaN();  // rx_time of the first sample, if given
   bool reference = true;
   bool json = false;
@@ -138,27 +140,22 @@ json run_loopback(const Options& o, int overlap, const std::string& record_dir) 
   rx::UplinkSimulator uplink(scenario, air, kAuxDim);
   const int slot_samples = uplink.format().slot_samples();
 
-  std::optional<rx::SigmfRecorder> recorder;
-  if (!record_dir.empty()) {
-    rx::RecordingInfo info;
-    info.channels = o.antennas;
-    info.sample_rate = o.sample_rate;
-    info.frequency = o.frequency;
-    info.description = "moema-loopback: N=" + std::to_string(o.devices) + ", K=" + std::to_string(o.antennas) +
-                       ", overlap " + std::to_string(overlap) + ", SNR " + o.snr + " dB";
-    info.hw = "simulated multiple-access channel (rx::MultipleAccessChannel)";
-    info.extension = {{"receiver", config.to_json()},
-                      {"truth", truth_json(streams)},
-                      {"impairments", to_json(o.radio)}};
-    info.extension["impairments"]["snr_db"] = o.snr;
-    recorder.emplace(record_dir, "moema", info);
-  }
+  nlohmann::json extension = {{"receiver", config.to_json()}, {"truth", truth_json(streams)},
+                               {"impairments", o.radio}};
+  extension["impairments"]["snr_db"] = o.snr;
+  rx::LoopbackRecording recording(
+      record_dir, "moema",
+      rx::simulated_recording_info(o.antennas, o.sample_rate, o.frequency,
+                                   "moema-loopback: N=" + std::to_string(o.devices) + ", K=" +
+                                       std::to_string(o.antennas) + ", overlap " + std::to_string(overlap) +
+                                       ", SNR " + o.snr + " dB",
+                                   "simulated multiple-access channel (rx::MultipleAccessChannel)", extension));
   if (std::isfinite(o.start_time)) {  // as a USRP stamps its first sample
     rx::SampleClock clock;
     clock.set_rate(o.sample_rate);
     clock.stamp(0, o.start_time);
     chain.set_clock(clock);
-    if (recorder) recorder->add_capture(0, o.start_time);
+    recording.add_capture(0, o.start_time);
   }
 
   std::vector<std::vector<rx::Sample>> antenna;
@@ -179,20 +176,19 @@ json run_loopback(const Options& o, int overlap, const std::string& record_dir) 
       quantised[k].assign(antenna[k].begin(), antenna[k].end());
       channels.push_back(quantised[k].data());
     }
-    if (recorder) recorder->write(channels, static_cast<std::size_t>(slot_samples));
+    recording.write(channels, static_cast<std::size_t>(slot_samples));
     chain.push(channels, static_cast<std::size_t>(slot_samples));
   }
   chain.finish();
-  if (recorder) {  // every detected frame, kept by the chain until taken
-    for (const FrameEvent& f : chain.take_frames()) recorder->annotate(frame_annotation(f, slot_samples));
-    recorder->close();
-  }
+  if (recording.active())  // every detected frame, kept by the chain until taken
+    for (const FrameEvent& f : chain.take_frames()) recording.annotate(frame_annotation(f, slot_samples));
+  const std::string recorded = recording.close();
 
   json out = chain.summary();
   out["overlap"] = overlap;
   out["frames_sent"] = slots;
   if (o.reference) out["reference_accuracy"] = reference_accuracy(o, config, streams);
-  if (recorder) out["recording"] = recorder->collection_path();
+  if (!recorded.empty()) out["recording"] = recorded;
   return out;
 }
 

@@ -61,45 +61,9 @@ rx::SlotSyncConfig ApReceiverConfig::sync() const {
   return {f, antennas, detection_threshold};
 }
 
-nlohmann::json ApReceiverConfig::to_json() const {
-  return {{"deployment", deployment.to_json()},
-          {"format",
-           {{"samples_per_symbol", format.samples_per_symbol},
-            {"rolloff", format.rolloff},
-            {"filter_span", format.filter_span},
-            {"preamble_half", format.preamble_half},
-            {"guard_symbols", format.guard_symbols},
-            {"payload_gap", format.payload_gap}}},
-          {"antennas", antennas},
-          {"detection_threshold", detection_threshold},
-          {"recovery", rx::to_string(recovery)},
-          {"learning_slots", learning_slots},
-          {"signalling", to_string(signalling)},
-          {"fine_tune_epochs", fine_tune_epochs},
-          {"train_dir", train_dir}};
-}
+nlohmann::json ApReceiverConfig::to_json() const { return *this; }
 
-ApReceiverConfig ApReceiverConfig::from_json(const nlohmann::json& j) {
-  ApReceiverConfig c;
-  if (j.contains("deployment")) c.deployment = DeploymentConfig::from_json(j.at("deployment"));
-  if (j.contains("format")) {
-    const nlohmann::json& f = j.at("format");
-    c.format.samples_per_symbol = f.value("samples_per_symbol", c.format.samples_per_symbol);
-    c.format.rolloff = f.value("rolloff", c.format.rolloff);
-    c.format.filter_span = f.value("filter_span", c.format.filter_span);
-    c.format.preamble_half = f.value("preamble_half", c.format.preamble_half);
-    c.format.guard_symbols = f.value("guard_symbols", c.format.guard_symbols);
-    c.format.payload_gap = f.value("payload_gap", c.format.payload_gap);
-  }
-  c.antennas = j.value("antennas", c.antennas);
-  c.detection_threshold = j.value("detection_threshold", c.detection_threshold);
-  c.recovery = rx::parse_recovery_method(j.value("recovery", rx::to_string(c.recovery)));
-  c.learning_slots = j.value("learning_slots", c.learning_slots);
-  c.signalling = parse_signalling(j.value("signalling", to_string(c.signalling)));
-  c.fine_tune_epochs = j.value("fine_tune_epochs", c.fine_tune_epochs);
-  c.train_dir = j.value("train_dir", c.train_dir);
-  return c;
-}
+ApReceiverConfig ApReceiverConfig::from_json(const nlohmann::json& j) { return j.get<ApReceiverConfig>(); }
 
 nlohmann::json SlotDecision::to_json() const {
   nlohmann::json gates = nlohmann::json::array();

@@ -17,31 +17,9 @@ rx::PrecoderConfig DeploymentConfig::precoders(int feature_dim) const {
   return pc;
 }
 
-nlohmann::json DeploymentConfig::to_json() const {
-  return {{"devices", devices},
-          {"codeword_length", codeword_length},
-          {"overlap", overlap},
-          {"decoder", rx::to_string(decoder)},
-          {"seed", seed},
-          {"slots", slots},
-          {"train_per_device", train_per_device},
-          {"data_dir", data_dir},
-          {"weights_dir", weights_dir}};
-}
+nlohmann::json DeploymentConfig::to_json() const { return *this; }
 
-DeploymentConfig DeploymentConfig::from_json(const nlohmann::json& j) {
-  DeploymentConfig c;
-  c.devices = j.value("devices", c.devices);
-  c.codeword_length = j.value("codeword_length", c.codeword_length);
-  c.overlap = j.value("overlap", c.overlap);
-  c.decoder = rx::parse_decoder(j.value("decoder", rx::to_string(c.decoder)));
-  c.seed = j.value("seed", c.seed);
-  c.slots = j.value("slots", c.slots);
-  c.train_per_device = j.value("train_per_device", c.train_per_device);
-  c.data_dir = j.value("data_dir", c.data_dir);
-  c.weights_dir = j.value("weights_dir", c.weights_dir);
-  return c;
-}
+DeploymentConfig DeploymentConfig::from_json(const nlohmann::json& j) { return j.get<DeploymentConfig>(); }
 
 std::vector<DeviceStream> deployment_streams(const DeploymentConfig& config) {
   const std::string data_dir = config.data_dir.empty() ? moema::data_dir() : config.data_dir;

@@ -24,6 +24,7 @@
 // mimo_receiver.hpp and the simulated channel channel/mimo_channel.hpp.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/air/slot_format.hpp"
 
 #include <cstdint>
@@ -33,7 +34,7 @@
 namespace moema::rx {
 
 struct MimoFrameFormat {
-  int nt = 2;                // transmit antennas (streams)
+  int nt = defaults::kImageLinkAntennas;                // transmit antennas (streams)
   int payload_symbols = 0;   // S: complex JSCC symbols per frame, a multiple of nt
   int pilot_length = 16;     // Lp: symbols per pilot block, >= nt
   // Channel uses between pilot blocks. The blocks track the residual CFO and

@@ -2,6 +2,7 @@
 // shared subspace, and the device signatures that map subspaces to devices.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/common/linalg.hpp"
 
 #include <cstdint>
@@ -10,11 +11,11 @@
 namespace moema::rx {
 
 struct PrecoderConfig {
-  int devices = 2;           // N
-  int codeword_length = 10;  // M: real PAM symbols per slot
-  int feature_dim = 3;       // D: semantic feature dimension
-  int overlap = 0;           // gamma: dimension of the subspace all devices share
-  std::uint64_t seed = 1;
+  int devices = defaults::kDevices;           // N
+  int codeword_length = defaults::kCodewordLength;  // M: real PAM symbols per slot
+  int feature_dim = defaults::kFeatureDim;       // D: semantic feature dimension
+  int overlap = defaults::kOverlap;           // gamma: dimension of the subspace all devices share
+  std::uint64_t seed = defaults::kSeed;
   // Random draws compared when the devices' subspaces fit in R^M; the best
   // conditioned is kept (see PrecoderSet). 1 gives a plain random draw.
   int candidates = 64;

@@ -12,6 +12,8 @@
 // sample; the known sequence then refines timing to a fraction of a sample.
 #pragma once
 
+#include "moema/common/json_fields.hpp"
+#include "moema/common/system_parameters.hpp"
 #include "moema/common/linalg.hpp"
 
 #include <complex>
@@ -21,8 +23,8 @@
 namespace moema::rx {
 
 struct SlotFormat {
-  int devices = 2;                 // N: one aux mini-slot each
-  int codeword_length = 10;        // M: payload symbols
+  int devices = defaults::kDevices;                 // N: one aux mini-slot each
+  int codeword_length = defaults::kCodewordLength;  // M: payload symbols
   int aux_values = 2;              // entries of the auxiliary signal per message
   int samples_per_symbol = 4;
   // Root-raised-cosine pulse and its length in symbols. A truncated RRC pair
@@ -53,6 +55,10 @@ struct SlotFormat {
   // the unit mean symbol power of the preamble and the aux symbols.
   double payload_scale() const;
 };
+
+// A format in JSON: the pulse, preamble and guards. devices, codeword_length
+// and aux_values are not written: a receiver takes them from its deployment.
+MOEMA_JSON_FIELDS(SlotFormat, samples_per_symbol, rolloff, filter_span, preamble_half, guard_symbols, payload_gap)
 
 // The common preamble: exp(-j pi n (n+1) / L), n = 0..L-1, twice (L = preamble_half).
 ComplexVector preamble_symbols(const SlotFormat& format);

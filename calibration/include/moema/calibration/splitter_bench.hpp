@@ -16,6 +16,7 @@
 // line up with the transmit clock.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/calibration/reference.hpp"
 #include "moema/channel/multiple_access_channel.hpp"
 
@@ -33,7 +34,7 @@ struct SplitterBench {
   double snr_db = 30;
   int lead_samples = 256;          // silence before the reference (the capture starts first)
   int tail_samples = 256;          // silence after it, beyond the largest delay
-  std::uint64_t seed = 1;
+  std::uint64_t seed = defaults::kSeed;
 };
 
 // K captures of lead + reference + ceil(largest delay) + tail samples each. Throws CalibrationError

@@ -2,6 +2,7 @@
 // from N single-antenna devices to a K-antenna access point, plus AWGN.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/common/linalg.hpp"
 
 #include <complex>
@@ -17,7 +18,7 @@ enum class Fading {
 };
 
 struct ChannelConfig {
-  int antennas = 16;                   // K
+  int antennas = defaults::kAntennas;                   // K
   Fading fading = Fading::UnitNorm;
   std::vector<double> path_gain_db;    // per device, Rayleigh only; empty means 0 dB for all
   double snr_db = std::numeric_limits<double>::infinity();  // per-antenna SNR; inf = no noise

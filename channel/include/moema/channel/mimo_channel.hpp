@@ -2,6 +2,7 @@
 // air/mimo_frame.hpp), as a configuration of the multiple-access channel.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/air/mimo_frame.hpp"
 #include "moema/channel/multiple_access_channel.hpp"
 
@@ -13,7 +14,7 @@ namespace moema::rx {
 // power / noise variance per receive antenna; the receiver's per-channel
 // front-end impairments as in multiple_access_channel.hpp.
 struct MimoChannelConfig {
-  int nr = 2;
+  int nr = defaults::kImageLinkAntennas;
   double snr_db = 10;
   double cfo = 0;             // cycles per sample
   double timing_offset = 0;   // samples, >= 0

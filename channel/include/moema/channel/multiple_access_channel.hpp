@@ -25,6 +25,7 @@
 // with the transmit clock drops the first lookahead() output samples.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/channel/channel.hpp"
 #include "moema/air/fractional_delay.hpp"
 
@@ -51,7 +52,7 @@ struct ApImpairments {  // per receive channel k (vectors empty = none; else siz
 };
 
 struct MultipleAccessConfig {
-  int antennas = 16;                       // K
+  int antennas = defaults::kAntennas;                       // K
   int block_length = 0;                    // samples per fading block (one slot); 0 = one fixed channel for ever
   Fading fading = Fading::UnitNorm;        // UnitNorm: h_n uniform on the unit sphere of C^K; Rayleigh: CN(0, I)
   double noise_variance = 0;               // complex AWGN variance per antenna and sample

@@ -23,6 +23,7 @@
 // a datatype other than cf32_le) throws SigmfError naming the file.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include <nlohmann/json.hpp>
 
 #include <complex>
@@ -44,7 +45,7 @@ struct SigmfError : std::runtime_error {
 
 struct RecordingInfo {
   int channels = 1;                // K: one recording per channel
-  double sample_rate = 1e6;        // core:sample_rate
+  double sample_rate = defaults::kSampleRate;        // core:sample_rate
   double frequency = 0;            // centre frequency, captures' core:frequency
   std::string description;         // core:description (omitted when empty)
   std::string hw;                  // core:hw (e.g. "simulated multiple-access channel" or USRP args)

@@ -6,6 +6,7 @@
 // input's device; randomness comes from the global torch RNG.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -24,7 +25,7 @@ torch::Tensor normalize_power(const torch::Tensor& symbols);
 
 struct ChannelConfig {
   std::string kind = "mimo";     // "mimo" (Rayleigh block fading) or "awgn"
-  int nt = 2, nr = 2;            // transmit / receive antennas (ignored for awgn)
+  int nt = defaults::kImageLinkAntennas, nr = defaults::kImageLinkAntennas;            // transmit / receive antennas (ignored for awgn)
   double estimation_nmse = 0.0;  // receiver's estimate H_est = H + E, E ~ CN(0, nmse) per entry
   bool svd_precoding = false;    // transmitter knows H_est: x -> V x, receiver U^H y (nr >= nt)
 

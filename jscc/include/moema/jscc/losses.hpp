@@ -8,6 +8,7 @@
 // form, so each term has the paper's value and still trains the router.
 #pragma once
 
+#include "moema/common/json_fields.hpp"
 #include "moema/jscc/moe_mlp.hpp"
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,7 @@ struct LossWeights {
   nlohmann::json to_json() const;
   static LossWeights from_json(const nlohmann::json& j);
 };
+MOEMA_JSON_FIELDS(LossWeights, load_balance, entropy, variance)
 
 // Weighted sum of the three terms, averaged over the MoE layers; zero when
 // there are none.

@@ -3,6 +3,7 @@
 // losses, checkpoints that a later run resumes from.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/jscc/channel.hpp"
 #include "moema/jscc/codec.hpp"
 #include "moema/jscc/losses.hpp"
@@ -44,7 +45,7 @@ struct TrainOptions {
   long warmup_steps = 0;         // linear warm-up from learning_rate / warmup_steps
   double snr_min_db = 0, snr_max_db = 15;  // one SNR per batch, uniform in dB
   LossWeights routing_weights;
-  uint64_t seed = 1;
+  uint64_t seed = defaults::kSeed;
   double max_minutes = 0;        // stop (after a checkpoint) when exceeded; 0: no limit
   int checkpoint_every = 200;    // steps
   std::string checkpoint_dir;    // empty: no checkpoints

@@ -3,6 +3,7 @@
 // subspaces and codewords. Used by moema-subspace, the tests and benchmarks.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/channel/channel.hpp"
 #include "moema/rx/codeword_decoder.hpp"
 #include "moema/air/precoder.hpp"
@@ -17,7 +18,7 @@ struct ScenarioConfig {
   PrecoderConfig precoders;  // its seed is overwritten by `seed`
   ChannelConfig channel;
   int slots = 500;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = defaults::kSeed;
   // Picks an independent sequence of channel draws for the same precoders,
   // e.g. one for training slots and one for test slots.
   std::uint64_t channel_stream = 0;

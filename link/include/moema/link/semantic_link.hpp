@@ -4,6 +4,8 @@
 // estimation") and with blindly estimated ones ("w/ subspace estimation").
 #pragma once
 
+#include "moema/common/json_fields.hpp"
+#include "moema/common/system_parameters.hpp"
 #include "moema/link/air_link.hpp"
 #include "moema/rx/codeword_decoder.hpp"
 #include "moema/common/linalg.hpp"
@@ -18,15 +20,15 @@
 namespace moema::models {
 
 struct LinkConfig {
-  int devices = 2;           // N
-  int codeword_length = 10;  // M
-  int antennas = 16;         // K
-  int overlap = 0;           // gamma
+  int devices = defaults::kDevices;           // N
+  int codeword_length = defaults::kCodewordLength;  // M
+  int antennas = defaults::kAntennas;         // K
+  int overlap = defaults::kOverlap;  // gamma
   double snr_db = std::numeric_limits<double>::infinity();  // per-antenna, test slots
   rx::Decoder decoder = rx::Decoder::Projection;
   rx::RecoveryMethod recovery = rx::RecoveryMethod::Jbd;
-  int recovery_slots = 1000;  // test slots the AP estimates the subspaces from
-  std::uint64_t seed = 1;    // precoders and channel draws
+  int recovery_slots = defaults::kLearningSlots;  // test slots the AP estimates the subspaces from
+  std::uint64_t seed = defaults::kSeed;    // precoders and channel draws
   // Test slots over the air at the sample level (rx/air_link.hpp: framing,
   // pulses, impairments, synchronisation, aux messages) instead of the
   // slot-level channel; its snr_db is replaced by the one above.
@@ -72,6 +74,7 @@ struct LinkResult {
 struct RadioImpairments {
   double cfo = 0, cfo_spread = 0, timing_offset = 0, timing_spread = 0, dc = 0;
 };
+MOEMA_JSON_FIELDS(RadioImpairments, cfo, cfo_spread, timing_offset, timing_spread, dc)
 rx::AirLinkConfig air_link_config(const RadioImpairments& impairments, int devices, int antennas, std::uint64_t seed);
 
 // Transmits the streams (all the same length) over the link and reconstructs

@@ -12,6 +12,7 @@
 // the codewords A_n x and A_n c since A_n has orthonormal columns.
 #pragma once
 
+#include "moema/common/json_fields.hpp"
 #include "moema/models/datasets.hpp"
 #include "moema/common/linalg.hpp"
 
@@ -29,6 +30,7 @@ enum class Signalling {
 
 Signalling parse_signalling(const std::string& name);  // "distance" | "onehot"
 std::string to_string(Signalling signalling);
+MOEMA_JSON_ENUM(Signalling, to_string, parse_signalling)
 constexpr int kTasks = 2;
 constexpr int kAuxDim = kTasks;  // both strategies give one entry per task
 

@@ -4,6 +4,7 @@
 // that is discarded afterwards.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/models/arcface.hpp"
 #include "moema/models/datasets.hpp"
 #include "moema/models/mlp.hpp"
@@ -19,7 +20,7 @@ namespace moema::models {
 
 struct EmbedderConfig {
   std::vector<int> hidden{512, 256};
-  int feature_dim = 3;  // D (paper Table 2)
+  int feature_dim = defaults::kFeatureDim;  // D (paper Table 2)
   double dropout = 0.1;
   // Batch normalisation in the hidden layers: the 3-D bottleneck under a
   // 0.5 rad margin trains slowly without it.
@@ -33,7 +34,7 @@ struct EmbedderConfig {
   int epochs = 20;
   int batch_size = 32;
   double learning_rate = 1e-3;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = defaults::kSeed;
   bool progress = true;
 };
 

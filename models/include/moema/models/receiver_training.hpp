@@ -4,6 +4,7 @@
 // load-balance term.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/models/moe.hpp"
 #include "moema/common/linalg.hpp"
 
@@ -34,7 +35,7 @@ struct TrainingConfig {
   int batch_size = 32;     // paper Table 2
   double learning_rate = 1e-3;
   double load_balance_weight = 0.01;  // lambda
-  std::uint64_t seed = 1;
+  std::uint64_t seed = defaults::kSeed;
   bool progress = true;
   std::string label;  // shown on the progress bars
 };

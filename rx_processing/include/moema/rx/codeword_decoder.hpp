@@ -13,6 +13,7 @@
 // positive (a deterministic rule a downstream network can be trained under).
 #pragma once
 
+#include "moema/common/json_fields.hpp"
 #include "moema/air/sign_anchor.hpp"
 #include "moema/common/linalg.hpp"
 
@@ -36,6 +37,7 @@ enum class Decoder {
 
 Decoder parse_decoder(const std::string& name);  // "projection" | "intersection"
 std::string to_string(Decoder decoder);
+MOEMA_JSON_ENUM(Decoder, to_string, parse_decoder)
 
 // Unit norm, then the anchor's sign (or the canonical sign when anchor is null).
 void apply_sign_and_scale(Vector& codeword, const SignAnchor* anchor);

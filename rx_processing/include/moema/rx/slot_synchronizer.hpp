@@ -19,6 +19,7 @@
 // everywhere); timing and CFO use zero-mean references, so DC never biases them.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/air/fractional_delay.hpp"
 #include "moema/air/slot_format.hpp"
 
@@ -29,7 +30,7 @@ namespace moema::rx {
 
 struct SlotSyncConfig {
   SlotFormat format;
-  int antennas = 16;                 // K
+  int antennas = defaults::kAntennas;                 // K
   // Schmidl-Cox metric, in [0, 1]. A preamble peaks near (S / (S + N))^2,
   // 0.25 at 0 dB; noise alone averages 1 / (K L sps), 5e-4 for K = 16.
   double detection_threshold = 0.1;

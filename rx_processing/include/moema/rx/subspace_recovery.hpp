@@ -17,6 +17,8 @@
 // Finally A~_n = [C_n : V], mapped to devices by their signatures.
 #pragma once
 
+#include "moema/common/json_fields.hpp"
+#include "moema/common/system_parameters.hpp"
 #include "moema/common/linalg.hpp"
 #include "moema/rx/sparse_subspace_clustering.hpp"
 
@@ -29,10 +31,11 @@ enum class RecoveryMethod { Paper, Jbd };
 
 RecoveryMethod parse_recovery_method(const std::string& name);  // "paper" | "jbd"
 std::string to_string(RecoveryMethod method);
+MOEMA_JSON_ENUM(RecoveryMethod, to_string, parse_recovery_method)
 
 struct RecoveryConfig {
-  int devices = 2;      // N
-  int feature_dim = 3;  // D
+  int devices = defaults::kDevices;      // N
+  int feature_dim = defaults::kFeatureDim;  // D
   RecoveryMethod method = RecoveryMethod::Jbd;
   // Registered device signatures (column 0 of each A_n). When given, the
   // estimates are returned in device order; otherwise in the order found.

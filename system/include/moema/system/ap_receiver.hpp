@@ -14,6 +14,8 @@
 // Results depend only on the samples, not on how they are chunked.
 #pragma once
 
+#include "moema/common/json_fields.hpp"
+#include "moema/common/system_parameters.hpp"
 #include "moema/system/deployment.hpp"
 #include "moema/rx/frame_receiver.hpp"
 #include "moema/io/sample_clock.hpp"
@@ -33,10 +35,10 @@ namespace moema::models {
 struct ApReceiverConfig {
   DeploymentConfig deployment;  // N, M, gamma, decoder, seed: the registered devices and the receivers
   rx::SlotFormat format;        // devices, codeword_length and aux_values are set from the deployment
-  int antennas = 16;            // K
+  int antennas = defaults::kAntennas;            // K
   double detection_threshold = rx::SlotSyncConfig{}.detection_threshold;
   rx::RecoveryMethod recovery = rx::RecoveryMethod::Jbd;
-  int learning_slots = 1000;    // T
+  int learning_slots = defaults::kLearningSlots;    // T
   Signalling signalling = Signalling::Distance;
   int fine_tune_epochs = 0;     // MoE epochs on the learning slots (needs their labels: set_truth)
   std::string train_dir;        // receivers trained by moema-experiment (empty: <data>/trained-receivers)
@@ -45,6 +47,8 @@ struct ApReceiverConfig {
   nlohmann::json to_json() const;
   static ApReceiverConfig from_json(const nlohmann::json& j);
 };
+MOEMA_JSON_FIELDS(ApReceiverConfig, deployment, format, antennas, detection_threshold, recovery, learning_slots,
+                  signalling, fine_tune_epochs, train_dir)
 
 struct SlotDecision {
   std::uint32_t slot_id = 0;     // the devices' slot counter

@@ -5,6 +5,8 @@
 // settings, which a recording carries in its metadata.
 #pragma once
 
+#include "moema/common/json_fields.hpp"
+#include "moema/common/system_parameters.hpp"
 #include "moema/models/aux_signal.hpp"
 #include "moema/link/semantic_link.hpp"
 #include "moema/rx/codeword_decoder.hpp"
@@ -21,11 +23,11 @@
 namespace moema::models {
 
 struct DeploymentConfig {
-  int devices = 2;           // N
-  int codeword_length = 10;  // M
-  int overlap = 0;           // gamma
+  int devices = defaults::kDevices;           // N
+  int codeword_length = defaults::kCodewordLength;  // M
+  int overlap = defaults::kOverlap;  // gamma
   rx::Decoder decoder = rx::Decoder::Projection;
-  std::uint64_t seed = 1;    // precoders, sample split, receivers
+  std::uint64_t seed = defaults::kSeed;    // precoders, sample split, receivers
   int slots = 1000;          // test samples per device: one per slot
   int train_per_device = 15000;  // only fixes the split, as in moema-experiment
   std::string data_dir;      // empty: data_dir()
@@ -35,6 +37,8 @@ struct DeploymentConfig {
   nlohmann::json to_json() const;
   static DeploymentConfig from_json(const nlohmann::json& j);  // missing keys keep their defaults
 };
+MOEMA_JSON_FIELDS(DeploymentConfig, devices, codeword_length, overlap, decoder, seed, slots, train_per_device, data_dir,
+                  weights_dir)
 
 // Torch-free on purpose: GNU Radio blocks include this header.
 

@@ -3,6 +3,7 @@
 // per signalling strategy and Single) of one deployment, stored per key.
 #pragma once
 
+#include "moema/common/system_parameters.hpp"
 #include "moema/models/aux_signal.hpp"
 #include "moema/models/datasets.hpp"
 #include "moema/models/embedder.hpp"
@@ -43,12 +44,12 @@ CodewordSet codeword_set(const Reconstruction& r, const TaskCentres& centres, Si
 // seed) and decoder; K and SNR only matter at evaluation (training slots are
 // noiseless).
 struct ReceiverKey {
-  int devices = 2;
-  int codeword_length = 10;
-  int feature_dim = 3;
-  int overlap = 0;
+  int devices = defaults::kDevices;
+  int codeword_length = defaults::kCodewordLength;
+  int feature_dim = defaults::kFeatureDim;
+  int overlap = defaults::kOverlap;
   rx::Decoder decoder = rx::Decoder::Projection;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = defaults::kSeed;
   std::string name() const;  // e.g. n2_m10_d3_ov1_projection_s1
 };
 

@@ -22,9 +22,4 @@ inline void add_radio_impairment_options(CLI::App& app, RadioImpairments& im, co
   app.add_option("--dc", im.dc, prefix + "DC offset magnitude at every AP channel (random phases)");
 }
 
-inline nlohmann::json to_json(const RadioImpairments& im) {
-  return {{"cfo", im.cfo}, {"cfo_spread", im.cfo_spread}, {"timing_offset", im.timing_offset},
-          {"timing_spread", im.timing_spread}, {"dc", im.dc}};
-}
-
 }  // namespace moema::models
