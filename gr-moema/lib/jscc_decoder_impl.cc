@@ -111,8 +111,10 @@ nlohmann::json jscc_decoder_impl::decode(const pmt::pmt_t& msg)
                    { "png", "" } });
         // The chain's last stage: a frame that is not ok or does not fit the codec comes back undecoded.
         const jscc::ReceivedImage received = jscc::decode_received_frame(d_codec, frame);
-        if (!received.decoded())
-            throw std::invalid_argument(received.error);
+        if (!received.decoded()) {
+            r["error"] = received.error;
+            return r;
+        }
         const torch::Tensor& image = received.image;
         if (!d_settings.output_dir.empty()) {
             const std::string png = d_settings.output_dir + "/" + png_name(frame.frame_id, name);

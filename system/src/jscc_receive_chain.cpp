@@ -28,6 +28,9 @@ JsccReceiveChain::JsccReceiveChain(TrainedCodec& model, const rx::MimoFrameForma
     throw std::invalid_argument(model.name + " has " + std::to_string(model.channel.streams()) +
                                 " streams, the frames " + std::to_string(format.nt));
   if (calibration) corrector_.emplace(*calibration);
+  if (corrector_ && corrector_->channels() != receive_antennas)
+    throw std::invalid_argument("JsccReceiveChain: the calibration has " + std::to_string(corrector_->channels()) +
+                                " channels, the receiver " + std::to_string(receive_antennas));
 }
 
 std::vector<ReceivedImage> JsccReceiveChain::push(const std::vector<const std::complex<float>*>& channels,
@@ -37,7 +40,7 @@ std::vector<ReceivedImage> JsccReceiveChain::push(const std::vector<const std::c
     std::vector<std::complex<float>*> out;
     for (auto& c : corrected_) c.resize(n), out.push_back(c.data());
     corrector_->process(channels, out, n);
-    for (std::size_t k = 0; k < in.size() && k < corrected_.size(); ++k) in[k] = corrected_[k].data();
+    for (std::size_t k = 0; k < in.size(); ++k) in[k] = corrected_[k].data();  // the constructor matched the counts
   }
   std::vector<ReceivedImage> images;
   for (rx::MimoReceivedFrame& frame : receiver_.push(in, n)) images.push_back(decode_received_frame(model_, std::move(frame)));
